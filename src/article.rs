@@ -1,0 +1,279 @@
+//! The input contract: a raw article, parsed and validated at the boundary.
+//!
+//! An [`Article`] that exists is valid: it has an id, a body, a known
+//! language and, when given, a publication date that parses. Everything else
+//! becomes a [`Reject`] with a reason a person can act on; the caller turns it
+//! into a rejects line or a dead-letter record, never into silence.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::extract::Lang;
+
+/// A news article, the unit demarche consumes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Article {
+    pub id: String,
+    pub body: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub source: Option<String>,
+    /// The language given by the producer (BCP 47), or detected from the text.
+    pub lang: Lang,
+    /// `published_at` exactly as given, passed through to events.
+    pub published_at: Option<String>,
+    /// The calendar day of `published_at`, the anchor for relative dates.
+    #[serde(skip)]
+    pub published_day: Option<NaiveDate>,
+}
+
+/// Why a record could not become an article.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Reject {
+    #[error("record of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("record is not valid UTF-8 (first bad byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+    #[error("record is not JSON: {detail}")]
+    NotJson { detail: String },
+    #[error("record is JSON but not an object")]
+    NotObject,
+    #[error("missing required field `{field}`")]
+    MissingField { field: &'static str },
+    #[error("field `{field}` must be {expected}")]
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+    },
+    #[error("field `{field}` is invalid: {detail}")]
+    Invalid { field: &'static str, detail: String },
+}
+
+impl Reject {
+    /// A short stable name for metrics, headers and rejects files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reject::TooLarge { .. } => "too_large",
+            Reject::NotUtf8 { .. } => "not_utf8",
+            Reject::NotJson { .. } => "not_json",
+            Reject::NotObject => "not_object",
+            Reject::MissingField { .. } => "missing_field",
+            Reject::WrongType { .. } => "wrong_type",
+            Reject::Invalid { .. } => "invalid_field",
+        }
+    }
+}
+
+/// Limits applied while parsing, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_record_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_record_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// The raw shape, before validation: any field may be anything.
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    body: Option<Value>,
+    #[serde(default)]
+    title: Option<Value>,
+    #[serde(default)]
+    url: Option<Value>,
+    #[serde(default)]
+    source: Option<Value>,
+    #[serde(default)]
+    lang: Option<Value>,
+    #[serde(default)]
+    published_at: Option<Value>,
+}
+
+fn opt_string(v: Option<Value>, field: &'static str) -> Result<Option<String>, Reject> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(Reject::WrongType {
+            field,
+            expected: "a string or null",
+        }),
+    }
+}
+
+impl Article {
+    /// Parses one record (a Kafka value or a JSONL line).
+    pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Article, Reject> {
+        if bytes.len() > limits.max_record_bytes {
+            return Err(Reject::TooLarge {
+                size: bytes.len(),
+                limit: limits.max_record_bytes,
+            });
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| Reject::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        let value: Value = serde_json::from_str(text).map_err(|e| Reject::NotJson {
+            detail: e.to_string(),
+        })?;
+        if !value.is_object() {
+            return Err(Reject::NotObject);
+        }
+        let raw: Raw = serde_json::from_value(value).map_err(|e| Reject::NotJson {
+            detail: e.to_string(),
+        })?;
+        let id = match raw.id {
+            None | Some(Value::Null) => return Err(Reject::MissingField { field: "id" }),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                return Err(Reject::Invalid {
+                    field: "id",
+                    detail: "empty".into(),
+                })
+            }
+            Some(Value::String(s)) => s,
+            Some(_) => {
+                return Err(Reject::WrongType {
+                    field: "id",
+                    expected: "a string",
+                })
+            }
+        };
+        let body = match raw.body {
+            None | Some(Value::Null) => return Err(Reject::MissingField { field: "body" }),
+            Some(Value::String(s)) => s,
+            Some(_) => {
+                return Err(Reject::WrongType {
+                    field: "body",
+                    expected: "a string",
+                })
+            }
+        };
+        let title = opt_string(raw.title, "title")?;
+        let url = opt_string(raw.url, "url")?;
+        let source = opt_string(raw.source, "source")?;
+        let lang_tag = opt_string(raw.lang, "lang")?;
+        let published_at =
+            opt_string(raw.published_at, "published_at")?.filter(|s| !s.trim().is_empty());
+        let published_day = match &published_at {
+            None => None,
+            Some(s) => Some(parse_day(s).ok_or_else(|| Reject::Invalid {
+                field: "published_at",
+                detail: format!("{s:?} is neither RFC 3339 nor a YYYY-MM-DD date"),
+            })?),
+        };
+        let lang = match lang_tag.as_deref() {
+            Some(tag) => Lang::from_tag(tag)
+                .unwrap_or_else(|| Lang::detect(title.as_deref().unwrap_or(""), &body)),
+            None => Lang::detect(title.as_deref().unwrap_or(""), &body),
+        };
+        Ok(Article {
+            id,
+            body,
+            title,
+            url,
+            source,
+            lang,
+            published_at,
+            published_day,
+        })
+    }
+}
+
+/// The calendar day of a publication timestamp: RFC 3339, a plain date, or
+/// an ISO 8601 date-time in basic or extended form; only the date counts.
+/// The day is the one written (local to the outlet), not converted to UTC,
+/// because "today" in the text means the outlet's day.
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    let head = s.get(..10)?;
+    let day = NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()?;
+    let rest = &s[10..];
+    if rest.is_empty() || rest.starts_with(['T', 't', ' ']) {
+        Some(day)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Article, Reject> {
+        Article::parse(s.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn good_article_with_detected_language() {
+        let a = parse(r#"{"id":"a1","body":"قال الوزير إن الوضع جيد","published_at":"2016-05-03T09:00:00Z","extra":1}"#).unwrap();
+        assert_eq!(a.lang, Lang::Ar);
+        assert_eq!(a.published_day, NaiveDate::from_ymd_opt(2016, 5, 3));
+    }
+
+    #[test]
+    fn every_reason_has_its_kind() {
+        assert_eq!(parse("not json").unwrap_err().kind(), "not_json");
+        assert_eq!(parse("[1]").unwrap_err().kind(), "not_object");
+        assert_eq!(
+            parse(r#"{"body":"x"}"#).unwrap_err(),
+            Reject::MissingField { field: "id" }
+        );
+        assert_eq!(
+            parse(r#"{"id":"x"}"#).unwrap_err(),
+            Reject::MissingField { field: "body" }
+        );
+        assert_eq!(
+            parse(r#"{"id":3,"body":"x"}"#).unwrap_err().kind(),
+            "wrong_type"
+        );
+        assert_eq!(
+            parse(r#"{"id":"x","body":"y","title":5}"#)
+                .unwrap_err()
+                .kind(),
+            "wrong_type"
+        );
+        assert_eq!(
+            parse(r#"{"id":"x","body":"y","published_at":"soon"}"#)
+                .unwrap_err()
+                .kind(),
+            "invalid_field"
+        );
+        assert_eq!(
+            Article::parse(b"{\"id\":\"\xff\"}", &Limits::default())
+                .unwrap_err()
+                .kind(),
+            "not_utf8"
+        );
+        let small = Limits {
+            max_record_bytes: 10,
+        };
+        assert_eq!(
+            Article::parse(br#"{"id":"x","body":"long body"}"#, &small)
+                .unwrap_err()
+                .kind(),
+            "too_large"
+        );
+    }
+
+    #[test]
+    fn publication_days_in_the_forms_seen_in_the_wild() {
+        for s in [
+            "2017-01-22T185600",
+            "2017-01-20T21:43:00+01:00",
+            "2015-05-12",
+            "2016-05-03 09:00",
+        ] {
+            assert!(parse_day(s).is_some(), "{s}");
+        }
+        assert!(parse_day("2015-13-01").is_none());
+        assert!(parse_day("20150512").is_none());
+    }
+}

@@ -1,0 +1,23 @@
+//! One module per subcommand; `main.rs` only dispatches.
+
+pub mod extract;
+
+use std::path::Path;
+
+use crate::article::Limits;
+use crate::config::Config;
+use crate::extract::Extractor;
+use crate::pipeline::Pipeline;
+use crate::resources_dir;
+
+/// Builds the shared pipeline from a configuration: loads every data file.
+pub fn build_pipeline(cfg: &Config) -> Result<Pipeline, resources_dir::LoadError> {
+    let dir = cfg.data_dir();
+    let res = resources_dir::load(Path::new(&dir))?;
+    Ok(Pipeline::new(
+        Extractor::new(res),
+        Limits {
+            max_record_bytes: cfg.extract.max_record_bytes,
+        },
+    ))
+}

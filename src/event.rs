@@ -1,0 +1,210 @@
+//! The output contract: one statement event, `schema_version` 1.
+//!
+//! Downstream timeline and alert services code against these types (and the
+//! JSON Schema in `schemas/statement-event.schema.json`, checked by tests).
+//! All spans are `[start, end)` offsets in Unicode code points into the field
+//! named by `field`, so that the characters at the span equal the text beside it.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The extractor name and version stamped on every event.
+pub fn extractor_version() -> String {
+    format!("demarche/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A half-open range of code points.
+pub type Span = [usize; 2];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementEvent {
+    pub schema_version: u32,
+    pub event_id: String,
+    pub article: ArticleRef,
+    pub field: Field,
+    /// True for events found in a headline ("Actor: claim"): they repeat the body.
+    pub headline: bool,
+    pub sentence: SentenceRef,
+    pub actor: Actor,
+    pub cue: Cue,
+    pub claim: Claim,
+    pub targets: Vec<Target>,
+    pub date: EventDate,
+    /// Event-coding vocabularies (CAMEO, PLOVER); empty in version 1.
+    pub codes: serde_json::Map<String, serde_json::Value>,
+    pub confidence: f32,
+    pub extractor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleRef {
+    pub id: String,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub lang: String,
+    pub published_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    Title,
+    Body,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Body => "body",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentenceRef {
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    Person,
+    Organization,
+    Government,
+    Country,
+    Group,
+    Unknown,
+}
+
+/// How the actor of an event was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resolution {
+    /// Named in the event's own clause.
+    Named,
+    /// Named only by an office ("the foreign minister", «المبعوث الدولي»).
+    Role,
+    /// Not named: carried from an earlier statement («وأضاف», "for his part").
+    Carried,
+    /// A pronoun ("he said").
+    Pronoun,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Gazetteer id (a slug, or an ISO 3166-1 alpha-3 code for countries), null when unknown.
+    pub id: Option<String>,
+    /// Canonical display name.
+    pub name: String,
+    /// The text as written, or null when the actor is carried.
+    pub mention: Option<String>,
+    pub span: Option<Span>,
+    pub kind: EntityKind,
+    pub role: Option<String>,
+    pub country: Option<String>,
+    pub resolution: Resolution,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cue {
+    pub text: String,
+    pub span: Span,
+    /// A canonical English verb: say, announce, call...
+    pub lemma: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub text: String,
+    pub span: Span,
+    pub kind: String,
+    /// Direct speech.
+    pub quote: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub id: Option<String>,
+    pub name: String,
+    pub mention: String,
+    pub span: Span,
+    pub kind: EntityKind,
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Day,
+    Month,
+    Year,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateBasis {
+    /// A calendar date written in the text.
+    Explicit,
+    /// A weekday or "yesterday" resolved against the publication date.
+    Relative,
+    /// Taken from the sentence or from the same actor's previous statement.
+    Carried,
+    /// The publication date (present-tense statements and headlines).
+    Published,
+    /// No date: pluperfect or undated.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDate {
+    pub value: Option<String>,
+    pub precision: Precision,
+    pub basis: DateBasis,
+    /// The words that gave the date, when there are any.
+    pub text: Option<String>,
+}
+
+/// Namespace of event ids (UUID v5), fixed forever: changing it changes every id.
+const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x6d8e_2a1c_4b7f_5e03_9a41_d2c6_7b8e_f015);
+
+/// The deterministic id of an event: the same article, field, cue span and
+/// actor always give the same id, so downstream can de-duplicate replays.
+pub fn event_id(article_id: &str, field: Field, cue_span: Span, actor_key: &str) -> String {
+    let name = format!(
+        "{}\u{1f}{}\u{1f}{}:{}\u{1f}{}",
+        article_id,
+        field.as_str(),
+        cue_span[0],
+        cue_span[1],
+        actor_key
+    );
+    Uuid::new_v5(&EVENT_NAMESPACE, name.as_bytes()).to_string()
+}
+
+impl StatementEvent {
+    /// The Kafka key: the actor id, or its name when unknown, so one actor's
+    /// timeline stays in one partition and in order.
+    pub fn key(&self) -> &str {
+        self.actor.id.as_deref().unwrap_or(&self.actor.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_stable_and_sensitive_to_every_part() {
+        let a = event_id("art", Field::Body, [3, 7], "sergei-lavrov");
+        assert_eq!(a, event_id("art", Field::Body, [3, 7], "sergei-lavrov"));
+        assert_ne!(a, event_id("art", Field::Title, [3, 7], "sergei-lavrov"));
+        assert_ne!(a, event_id("art", Field::Body, [3, 8], "sergei-lavrov"));
+        assert_ne!(a, event_id("art", Field::Body, [3, 7], "john-kerry"));
+        // Pinned: a change here breaks de-duplication downstream.
+        assert_eq!(a.len(), 36);
+    }
+}
