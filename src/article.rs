@@ -42,10 +42,7 @@ pub enum Reject {
     #[error("missing required field `{field}`")]
     MissingField { field: &'static str },
     #[error("field `{field}` must be {expected}")]
-    WrongType {
-        field: &'static str,
-        expected: &'static str,
-    },
+    WrongType { field: &'static str, expected: &'static str },
     #[error("field `{field}` is invalid: {detail}")]
     Invalid { field: &'static str, detail: String },
 }
@@ -73,9 +70,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_record_bytes: 4 * 1024 * 1024,
-        }
+        Limits { max_record_bytes: 4 * 1024 * 1024 }
     }
 }
 
@@ -102,10 +97,7 @@ fn opt_string(v: Option<Value>, field: &'static str) -> Result<Option<String>, R
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Reject::WrongType {
-            field,
-            expected: "a string or null",
-        }),
+        Some(_) => Err(Reject::WrongType { field, expected: "a string or null" }),
     }
 }
 
@@ -113,55 +105,32 @@ impl Article {
     /// Parses one record (a Kafka value or a JSONL line).
     pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Article, Reject> {
         if bytes.len() > limits.max_record_bytes {
-            return Err(Reject::TooLarge {
-                size: bytes.len(),
-                limit: limits.max_record_bytes,
-            });
+            return Err(Reject::TooLarge { size: bytes.len(), limit: limits.max_record_bytes });
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| Reject::NotUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        let value: Value = serde_json::from_str(text).map_err(|e| Reject::NotJson {
-            detail: e.to_string(),
-        })?;
+        let text = std::str::from_utf8(bytes).map_err(|e| Reject::NotUtf8 { offset: e.valid_up_to() })?;
+        let value: Value = serde_json::from_str(text).map_err(|e| Reject::NotJson { detail: e.to_string() })?;
         if !value.is_object() {
             return Err(Reject::NotObject);
         }
-        let raw: Raw = serde_json::from_value(value).map_err(|e| Reject::NotJson {
-            detail: e.to_string(),
-        })?;
+        let raw: Raw = serde_json::from_value(value).map_err(|e| Reject::NotJson { detail: e.to_string() })?;
         let id = match raw.id {
             None | Some(Value::Null) => return Err(Reject::MissingField { field: "id" }),
             Some(Value::String(s)) if s.trim().is_empty() => {
-                return Err(Reject::Invalid {
-                    field: "id",
-                    detail: "empty".into(),
-                })
+                return Err(Reject::Invalid { field: "id", detail: "empty".into() })
             }
             Some(Value::String(s)) => s,
-            Some(_) => {
-                return Err(Reject::WrongType {
-                    field: "id",
-                    expected: "a string",
-                })
-            }
+            Some(_) => return Err(Reject::WrongType { field: "id", expected: "a string" }),
         };
         let body = match raw.body {
             None | Some(Value::Null) => return Err(Reject::MissingField { field: "body" }),
             Some(Value::String(s)) => s,
-            Some(_) => {
-                return Err(Reject::WrongType {
-                    field: "body",
-                    expected: "a string",
-                })
-            }
+            Some(_) => return Err(Reject::WrongType { field: "body", expected: "a string" }),
         };
         let title = opt_string(raw.title, "title")?;
         let url = opt_string(raw.url, "url")?;
         let source = opt_string(raw.source, "source")?;
         let lang_tag = opt_string(raw.lang, "lang")?;
-        let published_at =
-            opt_string(raw.published_at, "published_at")?.filter(|s| !s.trim().is_empty());
+        let published_at = opt_string(raw.published_at, "published_at")?.filter(|s| !s.trim().is_empty());
         let published_day = match &published_at {
             None => None,
             Some(s) => Some(parse_day(s).ok_or_else(|| Reject::Invalid {
@@ -170,20 +139,10 @@ impl Article {
             })?),
         };
         let lang = match lang_tag.as_deref() {
-            Some(tag) => Lang::from_tag(tag)
-                .unwrap_or_else(|| Lang::detect(title.as_deref().unwrap_or(""), &body)),
+            Some(tag) => Lang::from_tag(tag).unwrap_or_else(|| Lang::detect(title.as_deref().unwrap_or(""), &body)),
             None => Lang::detect(title.as_deref().unwrap_or(""), &body),
         };
-        Ok(Article {
-            id,
-            body,
-            title,
-            url,
-            source,
-            lang,
-            published_at,
-            published_day,
-        })
+        Ok(Article { id, body, title, url, source, lang, published_at, published_day })
     }
 }
 
@@ -213,7 +172,9 @@ mod tests {
 
     #[test]
     fn good_article_with_detected_language() {
-        let a = parse(r#"{"id":"a1","body":"قال الوزير إن الوضع جيد","published_at":"2016-05-03T09:00:00Z","extra":1}"#).unwrap();
+        let a =
+            parse(r#"{"id":"a1","body":"قال الوزير إن الوضع جيد","published_at":"2016-05-03T09:00:00Z","extra":1}"#)
+                .unwrap();
         assert_eq!(a.lang, Lang::Ar);
         assert_eq!(a.published_day, NaiveDate::from_ymd_opt(2016, 5, 3));
     }
@@ -222,55 +183,19 @@ mod tests {
     fn every_reason_has_its_kind() {
         assert_eq!(parse("not json").unwrap_err().kind(), "not_json");
         assert_eq!(parse("[1]").unwrap_err().kind(), "not_object");
-        assert_eq!(
-            parse(r#"{"body":"x"}"#).unwrap_err(),
-            Reject::MissingField { field: "id" }
-        );
-        assert_eq!(
-            parse(r#"{"id":"x"}"#).unwrap_err(),
-            Reject::MissingField { field: "body" }
-        );
-        assert_eq!(
-            parse(r#"{"id":3,"body":"x"}"#).unwrap_err().kind(),
-            "wrong_type"
-        );
-        assert_eq!(
-            parse(r#"{"id":"x","body":"y","title":5}"#)
-                .unwrap_err()
-                .kind(),
-            "wrong_type"
-        );
-        assert_eq!(
-            parse(r#"{"id":"x","body":"y","published_at":"soon"}"#)
-                .unwrap_err()
-                .kind(),
-            "invalid_field"
-        );
-        assert_eq!(
-            Article::parse(b"{\"id\":\"\xff\"}", &Limits::default())
-                .unwrap_err()
-                .kind(),
-            "not_utf8"
-        );
-        let small = Limits {
-            max_record_bytes: 10,
-        };
-        assert_eq!(
-            Article::parse(br#"{"id":"x","body":"long body"}"#, &small)
-                .unwrap_err()
-                .kind(),
-            "too_large"
-        );
+        assert_eq!(parse(r#"{"body":"x"}"#).unwrap_err(), Reject::MissingField { field: "id" });
+        assert_eq!(parse(r#"{"id":"x"}"#).unwrap_err(), Reject::MissingField { field: "body" });
+        assert_eq!(parse(r#"{"id":3,"body":"x"}"#).unwrap_err().kind(), "wrong_type");
+        assert_eq!(parse(r#"{"id":"x","body":"y","title":5}"#).unwrap_err().kind(), "wrong_type");
+        assert_eq!(parse(r#"{"id":"x","body":"y","published_at":"soon"}"#).unwrap_err().kind(), "invalid_field");
+        assert_eq!(Article::parse(b"{\"id\":\"\xff\"}", &Limits::default()).unwrap_err().kind(), "not_utf8");
+        let small = Limits { max_record_bytes: 10 };
+        assert_eq!(Article::parse(br#"{"id":"x","body":"long body"}"#, &small).unwrap_err().kind(), "too_large");
     }
 
     #[test]
     fn publication_days_in_the_forms_seen_in_the_wild() {
-        for s in [
-            "2017-01-22T185600",
-            "2017-01-20T21:43:00+01:00",
-            "2015-05-12",
-            "2016-05-03 09:00",
-        ] {
+        for s in ["2017-01-22T185600", "2017-01-20T21:43:00+01:00", "2015-05-12", "2016-05-03 09:00"] {
             assert!(parse_day(s).is_some(), "{s}");
         }
         assert!(parse_day("2015-13-01").is_none());

@@ -17,20 +17,11 @@ pub const ENV_PREFIX: &str = "DEMARCHE__";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path}: {source}")]
-    Parse {
-        path: PathBuf,
-        source: toml::de::Error,
-    },
+    Parse { path: PathBuf, source: toml::de::Error },
     #[error("{origin}: {source}")]
-    Invalid {
-        origin: String,
-        source: toml::de::Error,
-    },
+    Invalid { origin: String, source: toml::de::Error },
     #[error("environment variable {name}: {why}")]
     Env { name: String, why: String },
     #[error("invalid configuration: {0}")]
@@ -87,10 +78,7 @@ fn default_max_record_bytes() -> usize {
 
 impl Default for ExtractConfig {
     fn default() -> Self {
-        ExtractConfig {
-            data_dir: default_data_dir(),
-            max_record_bytes: default_max_record_bytes(),
-        }
+        ExtractConfig { data_dir: default_data_dir(), max_record_bytes: default_max_record_bytes() }
     }
 }
 
@@ -108,14 +96,9 @@ impl Config {
         let mut table = Table::new();
         let mut origin = "built-in defaults".to_string();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-                path: path.to_path_buf(),
-                source: e,
-            })?;
-            table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                path: path.to_path_buf(),
-                source: e,
-            })?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.to_path_buf(), source: e })?;
+            table = toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), source: e })?;
             origin = format!("config file {}", path.display());
         }
         let mut from_env = Vec::new();
@@ -125,28 +108,16 @@ impl Config {
             };
             let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
             if path.len() < 2 || path.iter().any(|p| p.is_empty()) {
-                return Err(ConfigError::Env {
-                    name,
-                    why: "expected DEMARCHE__SECTION__KEY".into(),
-                });
+                return Err(ConfigError::Env { name, why: "expected DEMARCHE__SECTION__KEY".into() });
             }
-            set_path(&mut table, &path, parse_env_value(&value)).map_err(|why| {
-                ConfigError::Env {
-                    name: name.clone(),
-                    why,
-                }
-            })?;
+            set_path(&mut table, &path, parse_env_value(&value))
+                .map_err(|why| ConfigError::Env { name: name.clone(), why })?;
             from_env.push(name);
         }
         if !from_env.is_empty() {
-            origin = format!(
-                "{origin} with environment overrides ({})",
-                from_env.join(", ")
-            );
+            origin = format!("{origin} with environment overrides ({})", from_env.join(", "));
         }
-        let mut cfg: Config = Value::Table(table)
-            .try_into()
-            .map_err(|e| ConfigError::Invalid { origin, source: e })?;
+        let mut cfg: Config = Value::Table(table).try_into().map_err(|e| ConfigError::Invalid { origin, source: e })?;
         cfg.base_dir = file.and_then(|p| p.parent()).map(Path::to_path_buf);
         cfg.check()?;
         Ok(cfg)
@@ -154,9 +125,7 @@ impl Config {
 
     fn check(&self) -> Result<(), ConfigError> {
         if self.extract.max_record_bytes < 64 {
-            return Err(ConfigError::Check(
-                "extract.max_record_bytes must be at least 64".into(),
-            ));
+            return Err(ConfigError::Check("extract.max_record_bytes must be at least 64".into()));
         }
         Ok(())
     }
@@ -190,9 +159,7 @@ impl Config {
 fn parse_env_value(v: &str) -> Value {
     let doc = format!("v = {v}");
     match toml::from_str::<Table>(&doc) {
-        Ok(mut t) => t
-            .remove("v")
-            .unwrap_or_else(|| Value::String(v.to_string())),
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(v.to_string())),
         Err(_) => Value::String(v.to_string()),
     }
 }
@@ -201,9 +168,7 @@ fn set_path(table: &mut Table, path: &[String], value: Value) -> Result<(), Stri
     let (last, parents) = path.split_last().expect("non-empty path");
     let mut cur = table;
     for p in parents {
-        let entry = cur
-            .entry(p.clone())
-            .or_insert_with(|| Value::Table(Table::new()));
+        let entry = cur.entry(p.clone()).or_insert_with(|| Value::Table(Table::new()));
         cur = match entry {
             Value::Table(t) => t,
             _ => return Err(format!("`{p}` is not a section")),
@@ -218,29 +183,18 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     #[test]
     fn layers_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("d.toml");
-        std::fs::write(
-            &f,
-            "[extract]\nmax_record_bytes = 1000\n[log]\nformat = \"json\"\n",
-        )
-        .unwrap();
+        std::fs::write(&f, "[extract]\nmax_record_bytes = 1000\n[log]\nformat = \"json\"\n").unwrap();
         let c = Config::load_with_env(Some(&f), env(&[])).unwrap();
         assert_eq!(c.extract.max_record_bytes, 1000);
         assert_eq!(c.log.format, LogFormat::Json);
-        let c = Config::load_with_env(
-            Some(&f),
-            env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "2000")]),
-        )
-        .unwrap();
+        let c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "2000")])).unwrap();
         assert_eq!(c.extract.max_record_bytes, 2000);
         let c = Config::load_with_env(None, env(&[])).unwrap();
         assert_eq!(c.extract.max_record_bytes, 4 * 1024 * 1024);
@@ -251,21 +205,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("d.toml");
         std::fs::write(&f, "[extract]\nmax_recrod_bytes = 1000\n").unwrap();
-        let e = Config::load_with_env(Some(&f), env(&[]))
-            .unwrap_err()
-            .to_string();
+        let e = Config::load_with_env(Some(&f), env(&[])).unwrap_err().to_string();
         assert!(e.contains("max_recrod_bytes"), "{e}");
-        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRAKT__DATA_DIR", "x")]))
-            .unwrap_err()
-            .to_string();
+        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRAKT__DATA_DIR", "x")])).unwrap_err().to_string();
         assert!(e.contains("extrakt"), "{e}");
         assert!(e.contains("DEMARCHE__EXTRAKT__DATA_DIR"), "{e}");
     }
 
     #[test]
     fn checks_values() {
-        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "3")]))
-            .unwrap_err();
+        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "3")])).unwrap_err();
         assert!(matches!(e, ConfigError::Check(_)));
     }
 }

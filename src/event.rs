@@ -174,14 +174,8 @@ const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x6d8e_2a1c_4b7f_5e03_9a41_d2c6_7b
 /// The deterministic id of an event: the same article, field, cue span and
 /// actor always give the same id, so downstream can de-duplicate replays.
 pub fn event_id(article_id: &str, field: Field, cue_span: Span, actor_key: &str) -> String {
-    let name = format!(
-        "{}\u{1f}{}\u{1f}{}:{}\u{1f}{}",
-        article_id,
-        field.as_str(),
-        cue_span[0],
-        cue_span[1],
-        actor_key
-    );
+    let name =
+        format!("{}\u{1f}{}\u{1f}{}:{}\u{1f}{}", article_id, field.as_str(), cue_span[0], cue_span[1], actor_key);
     Uuid::new_v5(&EVENT_NAMESPACE, name.as_bytes()).to_string()
 }
 

@@ -34,10 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn extract(cfg: &Config, args: ExtractArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let pipeline = cmd::build_pipeline(cfg).context("loading lexicons and gazetteers")?;
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "resources loaded"
-    );
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "resources loaded");
     let mut input: Box<dyn io::BufRead> = if args.input == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -52,9 +49,7 @@ fn extract(cfg: &Config, args: ExtractArgs) -> anyhow::Result<()> {
         Box::new(File::create(&args.output).with_context(|| format!("creating {}", args.output))?)
     };
     let mut rejects = match &args.rejects {
-        Some(p) => Some(io::BufWriter::new(
-            File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
+        Some(p) => Some(io::BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
         None => None,
     };
     let summary = cmd::extract::run(

@@ -15,10 +15,7 @@ pub enum LoadError {
     #[error("data directory {0} not found (set extract.data_dir or DEMARCHE__EXTRACT__DATA_DIR)")]
     Missing(PathBuf),
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("no {what} in {dir}")]
     Empty { what: &'static str, dir: PathBuf },
     #[error(transparent)]
@@ -29,15 +26,9 @@ fn toml_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<(),
     if !dir.exists() {
         return Ok(());
     }
-    let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Read {
-        path: dir.to_path_buf(),
-        source: e,
-    })?;
+    let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Read { path: dir.to_path_buf(), source: e })?;
     for entry in rd {
-        let entry = entry.map_err(|e| LoadError::Read {
-            path: dir.to_path_buf(),
-            source: e,
-        })?;
+        let entry = entry.map_err(|e| LoadError::Read { path: dir.to_path_buf(), source: e })?;
         let p = entry.path();
         if p.is_dir() && recursive {
             toml_files(&p, true, out)?;
@@ -60,10 +51,7 @@ pub fn load(dir: &Path) -> Result<Resources, LoadError> {
     toml_files(&dir.join("gazetteer"), true, &mut gaz)?;
     let roles = vec![dir.join("roles.toml")];
     if lex.is_empty() {
-        return Err(LoadError::Empty {
-            what: "lexicon/*.toml",
-            dir: dir.to_path_buf(),
-        });
+        return Err(LoadError::Empty { what: "lexicon/*.toml", dir: dir.to_path_buf() });
     }
     let read = |paths: &[PathBuf]| -> Result<Vec<(String, String)>, LoadError> {
         paths
@@ -72,24 +60,15 @@ pub fn load(dir: &Path) -> Result<Resources, LoadError> {
             .map(|p| {
                 std::fs::read_to_string(p)
                     .map(|t| (p.display().to_string(), t))
-                    .map_err(|e| LoadError::Read {
-                        path: p.clone(),
-                        source: e,
-                    })
+                    .map_err(|e| LoadError::Read { path: p.clone(), source: e })
             })
             .collect()
     };
     let (lex, gaz, roles) = (read(&lex)?, read(&gaz)?, read(&roles)?);
-    let files = DataFiles {
-        lexicons: as_files(&lex),
-        gazetteers: as_files(&gaz),
-        roles: as_files(&roles),
-    };
+    let files = DataFiles { lexicons: as_files(&lex), gazetteers: as_files(&gaz), roles: as_files(&roles) };
     Ok(Resources::build(&files)?)
 }
 
 fn as_files(v: &[(String, String)]) -> Vec<DataFile<'_>> {
-    v.iter()
-        .map(|(n, t)| DataFile { name: n, text: t })
-        .collect()
+    v.iter().map(|(n, t)| DataFile { name: n, text: t }).collect()
 }

@@ -51,11 +51,7 @@ struct RejectLine<'a> {
 
 /// Reads one line of at most `limit` bytes; a longer line is consumed to its
 /// end and reported by its size, so a 1 GB line costs no memory.
-fn read_bounded_line(
-    r: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    limit: usize,
-) -> io::Result<Option<usize>> {
+fn read_bounded_line(r: &mut impl BufRead, buf: &mut Vec<u8>, limit: usize) -> io::Result<Option<usize>> {
     buf.clear();
     let mut total = 0usize;
     loop {
@@ -67,11 +63,7 @@ fn read_bounded_line(
             Some(p) => (p + 1, true),
             None => (chunk.len(), false),
         };
-        let content = if done {
-            &chunk[..used - 1]
-        } else {
-            &chunk[..used]
-        };
+        let content = if done { &chunk[..used - 1] } else { &chunk[..used] };
         if buf.len() + content.len() <= limit + 1 {
             buf.extend_from_slice(content);
         }
@@ -96,9 +88,7 @@ pub fn run(
     let mut line = Vec::new();
     let mut n = 0u64;
     let mut out = BufWriter::new(output);
-    while let Some(size) =
-        read_bounded_line(input, &mut line, max_record_bytes).map_err(ExtractError::Input)?
-    {
+    while let Some(size) = read_bounded_line(input, &mut line, max_record_bytes).map_err(ExtractError::Input)? {
         n += 1;
         if line.iter().all(|b| b.is_ascii_whitespace()) && size == line.len() {
             s.blank += 1;
@@ -107,10 +97,7 @@ pub fn run(
         s.read += 1;
         s.bytes += size as u64;
         let result = if size > max_record_bytes {
-            Err(Reject::TooLarge {
-                size,
-                limit: max_record_bytes,
-            })
+            Err(Reject::TooLarge { size, limit: max_record_bytes })
         } else {
             let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
             pipeline.process(trimmed)
@@ -119,8 +106,7 @@ pub fn run(
             Ok(p) => {
                 s.extracted += 1;
                 for e in &p.events {
-                    serde_json::to_writer(&mut out, e)
-                        .map_err(|e| ExtractError::Output(e.into()))?;
+                    serde_json::to_writer(&mut out, e).map_err(|e| ExtractError::Output(e.into()))?;
                     out.write_all(b"\n").map_err(ExtractError::Output)?;
                     s.statements += 1;
                 }
@@ -129,19 +115,10 @@ pub fn run(
                 s.rejected += 1;
                 tracing::warn!(line = n, kind = reason.kind(), "rejected: {reason}");
                 if let Some(w) = rejects.as_deref_mut() {
-                    let excerpt: String = String::from_utf8_lossy(&line[..line.len().min(800)])
-                        .chars()
-                        .take(200)
-                        .collect();
-                    let rl = RejectLine {
-                        line: n,
-                        kind: reason.kind(),
-                        reason: reason.to_string(),
-                        excerpt,
-                        id: None,
-                    };
-                    serde_json::to_writer(&mut *w, &rl)
-                        .map_err(|e| ExtractError::Rejects(e.into()))?;
+                    let excerpt: String =
+                        String::from_utf8_lossy(&line[..line.len().min(800)]).chars().take(200).collect();
+                    let rl = RejectLine { line: n, kind: reason.kind(), reason: reason.to_string(), excerpt, id: None };
+                    serde_json::to_writer(&mut *w, &rl).map_err(|e| ExtractError::Rejects(e.into()))?;
                     w.write_all(b"\n").map_err(ExtractError::Rejects)?;
                 }
             }
@@ -157,11 +134,7 @@ pub fn run(
 /// The closing line on stderr.
 pub fn report(s: &Summary, started: Instant) -> String {
     let secs = started.elapsed().as_secs_f64();
-    let rate = if secs > 0.0 {
-        s.read as f64 / secs
-    } else {
-        0.0
-    };
+    let rate = if secs > 0.0 { s.read as f64 / secs } else { 0.0 };
     format!(
         "read {} articles ({:.1} MB), extracted {}, rejected {}, wrote {} statements, skipped {} blank lines in {:.2}s ({:.0} articles/s)",
         s.read,
@@ -186,10 +159,7 @@ mod tests {
         let mut buf = Vec::new();
         assert_eq!(read_bounded_line(&mut r, &mut buf, 100).unwrap(), Some(5));
         assert_eq!(buf, b"short");
-        assert_eq!(
-            read_bounded_line(&mut r, &mut buf, 100).unwrap(),
-            Some(10_000)
-        );
+        assert_eq!(read_bounded_line(&mut r, &mut buf, 100).unwrap(), Some(10_000));
         assert!(buf.len() <= 101);
         assert_eq!(read_bounded_line(&mut r, &mut buf, 100).unwrap(), Some(4));
         assert_eq!(read_bounded_line(&mut r, &mut buf, 100).unwrap(), None);

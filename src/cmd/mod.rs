@@ -14,10 +14,5 @@ use crate::resources_dir;
 pub fn build_pipeline(cfg: &Config) -> Result<Pipeline, resources_dir::LoadError> {
     let dir = cfg.data_dir();
     let res = resources_dir::load(Path::new(&dir))?;
-    Ok(Pipeline::new(
-        Extractor::new(res),
-        Limits {
-            max_record_bytes: cfg.extract.max_record_bytes,
-        },
-    ))
+    Ok(Pipeline::new(Extractor::new(res), Limits { max_record_bytes: cfg.extract.max_record_bytes }))
 }

@@ -56,7 +56,17 @@ impl Doc<'_> {
     }
 
     fn skippable(&self, i: usize) -> Option<usize> {
-        self.phrase_end(&self.res.words.skippable, i)
+        self.phrase_end(&self.res.words.skippable, i).or_else(|| self.english_adverb(i).then_some(i + 1))
+    }
+
+    /// English adverbs in -ly ("extensively", "sharply") sit between a subject and its cue.
+    fn english_adverb(&self, i: usize) -> bool {
+        let tok = &self.t.toks[i];
+        tok.script == Script::Latin
+            && !tok.capitalised
+            && self.norm(i).len() > 4
+            && self.norm(i).ends_with("ly")
+            && self.ent(i).is_none()
     }
 
     fn is_open_quote(&self, i: usize) -> bool {
@@ -65,11 +75,7 @@ impl Doc<'_> {
 
     /// Closing quotation mark of the quotation opened at `i`.
     fn quote_opened_at(&self, i: usize) -> Option<(usize, usize, bool)> {
-        self.layout
-            .quotes
-            .iter()
-            .find(|q| q.open == i)
-            .map(|q| (q.open, q.close, q.closed))
+        self.layout.quotes.iter().find(|q| q.open == i).map(|q| (q.open, q.close, q.closed))
     }
 
     /// A token that may sit inside a noun phrase.
@@ -89,8 +95,7 @@ impl Doc<'_> {
     /// Walks left from `end` (exclusive) over a noun phrase; `floor` is the sentence start.
     fn np_back(&self, end: usize, floor: usize) -> Option<(usize, usize)> {
         let mut s = end;
-        while s > floor && end - s < MAX_NP && self.np_token(s - 1) && !self.layout.in_quote(s - 1)
-        {
+        while s > floor && end - s < MAX_NP && self.np_token(s - 1) && !self.layout.in_quote(s - 1) {
             s -= 1;
             // An entity phrase is taken whole even when it holds a stop word ("Secretary of State").
             if let Some(m) = self.ent(s) {
@@ -138,10 +143,8 @@ impl Doc<'_> {
     /// Does this phrase hold a name (a person, an org, or capitalised words)?
     fn has_name(&self, a: usize, b: usize) -> bool {
         (a..b).any(|i| {
-            matches!(
-                self.ent(i).map(|m| m.value),
-                Some(Hit::Person(_)) | Some(Hit::Org(_))
-            ) || self.t.toks[i].capitalised
+            matches!(self.ent(i).map(|m| m.value), Some(Hit::Person(_)) | Some(Hit::Org(_)))
+                || self.t.toks[i].capitalised
         })
     }
 
@@ -164,40 +167,34 @@ impl Doc<'_> {
     }
 
     /// Analyses one cue. Returns None when the cue is not a statement here.
-    pub fn analyse(
-        &self,
-        si: usize,
-        s: &Sentence,
-        cue_idx: usize,
-        previous_in_sentence: bool,
-    ) -> Option<Candidate> {
+    pub fn analyse(&self, si: usize, s: &Sentence, cue_idx: usize, previous_in_sentence: bool) -> Option<Candidate> {
         let m = self.cues[cue_idx];
         let cue = &self.res.cue_defs[m.value as usize];
         let (cs, ce) = (m.start, m.end);
         if self.layout.in_quote(cs) || self.negative[cs] {
             return None;
         }
+        // Inside a name ("United States"): not a cue.
+        if self.ent(cs).is_some_and(|e| e.start < cs || e.end > ce) {
+            return None;
+        }
         // "so-called", "long said": a blocker right before the cue.
-        if cs > s.start
-            && self
-                .phrase_ending(&self.res.words.cue_blocker, cs, s.start)
-                .is_some()
-        {
+        if cs > s.start && self.phrase_ending(&self.res.words.cue_blocker, cs, s.start).is_some() {
             return None;
         }
         if cs > s.start + 1
             && self.norm(cs - 1) == "-"
-            && self
-                .phrase_ending(&self.res.words.cue_blocker, cs - 1, s.start)
-                .is_some()
+            && self.phrase_ending(&self.res.words.cue_blocker, cs - 1, s.start).is_some()
         {
             return None;
         }
         let arabic = self.t.toks[cs].script == Script::Arabic;
+        // An English gerund after a comma continues the previous statement: "..., saying".
+        let participle =
+            cue.participle || (!arabic && self.norm(cs).ends_with("ing") && cs > s.start && self.joins_clauses(cs - 1));
         let pluperfect = self.is_pluperfect(cs, s.start);
-        let present = !arabic
-            && (self.norm(cs).ends_with('s') && !self.norm(cs).ends_with("ss"))
-            && cue.lemma != "according to";
+        let present =
+            !arabic && (self.norm(cs).ends_with('s') && !self.norm(cs).ends_with("ss")) && cue.lemma != "according to";
         let clause_end = self.clause_end(ce, s.end);
 
         let mut cand = Candidate {
@@ -218,10 +215,13 @@ impl Doc<'_> {
         }
 
         // --- the actor phrase after the cue (verb-first Arabic, inverted English) ---
+        // English puts the subject first; only a cue without one may be inverted
+        // ("“...,” said Lavrov"). Arabic puts the verb first.
+        let english_subject = if !arabic && !participle { self.subject_before(cs, s) } else { None };
         let mut after = ce;
         let mut right_np = None;
-        let inverted_ok = arabic || self.claim_before_cue(cs, s).is_some();
-        if !cue.participle && inverted_ok {
+        let inverted_ok = arabic || (english_subject.is_none() && self.claim_before_cue(cs, s).is_some());
+        if !participle && inverted_ok {
             if let Some((a, b)) = self.np_forward(ce, clause_end) {
                 let mut b = b;
                 // A title followed by the name: «وزير الخارجية الأمريكي، جون كيري».
@@ -241,10 +241,12 @@ impl Doc<'_> {
         }
 
         // --- the actor phrase before the cue ---
-        let left_np = if right_np.is_none() && !cue.participle {
+        let left_np = if right_np.is_some() || participle {
+            None
+        } else if arabic {
             self.subject_before(cs, s)
         } else {
-            None
+            english_subject
         };
         if let Some((a, _)) = left_np {
             if self.phrase_end(&self.res.words.anonymous, a).is_some() {
@@ -254,9 +256,7 @@ impl Doc<'_> {
 
         cand.actor = match (right_np, left_np) {
             (Some((a, b)), _) | (None, Some((a, b))) => ActorSlot::Phrase { start: a, end: b },
-            (None, None)
-                if cue.participle || (previous_in_sentence && self.joined_to_previous(cs, s)) =>
-            {
+            (None, None) if participle || (previous_in_sentence && self.joined_to_previous(cs, s)) => {
                 ActorSlot::SameAsPrevious
             }
             (None, None) => ActorSlot::Carried,
@@ -283,18 +283,14 @@ impl Doc<'_> {
         if let Some(c) = self.complement(k, s, clause_end) {
             cand.claim = (c.0, c.1);
             cand.quote = c.2;
-        } else if let Some((a, b, q)) = self
-            .claim_before_cue(cs, s)
-            .filter(|_| right_np.is_some() || left_np.is_some())
+        } else if let Some((a, b, q)) = self.claim_before_cue(cs, s).filter(|_| right_np.is_some() || left_np.is_some())
         {
             cand.claim = (a, b);
             cand.quote = q;
         } else if cue.frame == Frame::Noun {
             // «وتستمر مطالبات الولايات المتحدة لروسيا بوقف...»: the clause is the claim,
             // but only when the noun has both its author and its addressee.
-            if cand.object.is_none()
-                || matches!(cand.actor, ActorSlot::Carried | ActorSlot::SameAsPrevious)
-            {
+            if cand.object.is_none() || matches!(cand.actor, ActorSlot::Carried | ActorSlot::SameAsPrevious) {
                 return None;
             }
             let start = self.clause_start(cs, s.start);
@@ -304,7 +300,8 @@ impl Doc<'_> {
             }
             cand.claim = (start, self.trim_end(start, end));
         } else {
-            if cue.weak {
+            // A weak cue ("believes", "wants") needs a clause with its own subject: "believes the deal is bad".
+            if cue.weak && !self.starts_clause(k) {
                 return None;
             }
             let start = k;
@@ -322,12 +319,7 @@ impl Doc<'_> {
     }
 
     /// "according to X, claim" / "claim, according to X" / «حسب X».
-    fn analyse_source(
-        &self,
-        mut cand: Candidate,
-        s: &Sentence,
-        clause_end: usize,
-    ) -> Option<Candidate> {
+    fn analyse_source(&self, mut cand: Candidate, s: &Sentence, clause_end: usize) -> Option<Candidate> {
         let (cs, ce) = cand.cue;
         let (a, b) = self.np_forward(ce, s.end)?;
         // An agency carrying someone else's words is a channel, not a source.
@@ -370,15 +362,13 @@ impl Doc<'_> {
                 if let Some(c) = self.cue_at(i) {
                     let def = &self.res.cue_defs[c.value as usize];
                     let joined = i > from && self.joins_clauses(i - 1);
-                    let conj =
-                        self.t.toks[i].script == Script::Arabic && self.norm(i).starts_with('و');
+                    let conj = self.t.toks[i].script == Script::Arabic && self.norm(i).starts_with('و');
                     if (def.participle && joined)
                         || (def.frame == Frame::Source && self.is_punct(i - 1, ",،"))
                         || joined
                         || conj
                     {
-                        return if self.is_punct(i - 1, ",،;؛") || matches!(self.norm(i - 1), "and")
-                        {
+                        return if self.is_punct(i - 1, ",،;؛") || matches!(self.norm(i - 1), "and") {
                             i - 1
                         } else {
                             i
@@ -391,21 +381,37 @@ impl Doc<'_> {
         end
     }
 
+    /// Whether a clause with a subject starts at `k`: a name, a pronoun, a determiner.
+    fn starts_clause(&self, k: usize) -> bool {
+        k < self.len()
+            && (self.ent(k).is_some_and(|m| m.start == k)
+                || self.phrase(&self.res.words.pronoun, k).is_some()
+                || self.t.toks[k].capitalised
+                || matches!(
+                    self.norm(k),
+                    "the"
+                        | "a"
+                        | "an"
+                        | "there"
+                        | "this"
+                        | "it"
+                        | "its"
+                        | "his"
+                        | "her"
+                        | "their"
+                        | "our"
+                        | "we"
+                        | "i"
+                        | "you"
+                ))
+    }
+
     /// A comma, "and", "while", «فيما», «بينما»: what joins a second statement to the first.
     fn joins_clauses(&self, i: usize) -> bool {
         self.is_punct(i, ",،;؛")
             || matches!(
                 self.norm(i),
-                "and"
-                    | "while"
-                    | "whereas"
-                    | "but"
-                    | "فيما"
-                    | "بينما"
-                    | "كما"
-                    | "وفيما"
-                    | "وبينما"
-                    | "حين"
+                "and" | "while" | "whereas" | "but" | "فيما" | "بينما" | "كما" | "وفيما" | "وبينما" | "حين"
             )
     }
 
@@ -420,10 +426,7 @@ impl Doc<'_> {
 
     /// Drops trailing punctuation and closing quotation marks from a claim.
     fn trim_end(&self, start: usize, mut end: usize) -> usize {
-        while end > start
-            && self.t.toks[end - 1].kind == TokenKind::Punct
-            && !self.is_open_quote(end - 1)
-        {
+        while end > start && self.t.toks[end - 1].kind == TokenKind::Punct && !self.is_open_quote(end - 1) {
             // Keep a closing quote whose opening is inside the claim.
             if let Some(q) = self.layout.quotes.iter().find(|q| q.close == end - 1) {
                 if q.open >= start {
@@ -458,12 +461,7 @@ impl Doc<'_> {
     }
 
     /// A quotation, that-clause or colon starting the claim within reach of `k`.
-    fn complement(
-        &self,
-        k: usize,
-        s: &Sentence,
-        clause_end: usize,
-    ) -> Option<(usize, usize, bool)> {
+    fn complement(&self, k: usize, s: &Sentence, clause_end: usize) -> Option<(usize, usize, bool)> {
         let limit = (k + MAX_COMPLEMENT_GAP).min(s.end);
         let mut i = k;
         let mut short_quote: Option<(usize, usize, bool)> = None;
@@ -480,11 +478,7 @@ impl Doc<'_> {
                         i = c + 1;
                         continue;
                     }
-                    let end = if closed {
-                        c
-                    } else {
-                        self.trim_end(o + 1, c.min(s.end.max(c)))
-                    };
+                    let end = if closed { c } else { self.trim_end(o + 1, c.min(s.end.max(c))) };
                     return Some((o + 1, end, true));
                 }
             }
@@ -563,6 +557,10 @@ impl Doc<'_> {
                 end = st;
                 continue;
             }
+            if self.english_adverb(end - 1) {
+                end -= 1;
+                continue;
+            }
             if let Some(st) = self.phrase_ending(&self.res.words.pluperfect, end, s.start) {
                 end = st;
                 continue;
@@ -573,38 +571,41 @@ impl Doc<'_> {
             return None;
         }
         // «من جانبه، قال», "For his part, he said": the speaker is carried.
-        let before_comma = if self.is_punct(end - 1, ",،") {
-            end - 1
-        } else {
-            end
-        };
-        if self
-            .phrase_ending(&self.res.words.carry, before_comma, s.start)
-            .is_some()
-        {
+        let before_comma = if self.is_punct(end - 1, ",،") { end - 1 } else { end };
+        if self.phrase_ending(&self.res.words.carry, before_comma, s.start).is_some() {
             return None;
         }
         if self.t.toks[cs].script == Script::Arabic {
             return self.arabic_subject_before(end, s);
         }
         // An appositive: "Abbas Kadhim, a senior fellow at SAIS, said" / «أما الوزير، عادل الجبير، قال».
-        if self.is_punct(end - 1, ",،") {
-            let comma2 = end - 1;
+        // A closing quotation mark after the comma: 'appearing on ABC's "This Week,"'.
+        let comma_at = if self.is_punct(end - 1, ",،") {
+            Some(end - 1)
+        } else if end >= 2 && self.is_punct(end - 2, ",،") && self.layout.quotes.iter().any(|q| q.close == end - 1) {
+            Some(end - 2)
+        } else {
+            None
+        };
+        if let Some(comma2) = comma_at {
             let mut j = comma2;
-            let lo = comma2.saturating_sub(14).max(s.start);
-            while j > lo && !self.is_punct(j - 1, ",،") {
+            let lo = comma2.saturating_sub(16).max(s.start);
+            while j > lo && !(self.is_punct(j - 1, ",،") && !self.layout.in_quote(j - 1)) {
                 j -= 1;
             }
             if j > s.start && self.is_punct(j - 1, ",،") && comma2 > j {
                 let inner = (j, comma2);
-                if let Some((a, _)) = self.np_back(j - 1, s.start) {
+                if let Some((a, b)) = self.np_back(j - 1, s.start) {
+                    // The segment may describe the subject ("a senior fellow at SAIS",
+                    // "interviewed on Fox News"), but holds no statement of its own.
+                    let named = self.has_entity(a, b) || (a..b).any(|x| self.t.toks[x].capitalised);
                     let inner_ok = (inner.0..inner.1).all(|x| {
-                        !self.layout.in_quote(x)
-                            && self.cue_at(x).is_none()
+                        (named || !self.layout.in_quote(x))
+                            && (self.layout.in_quote(x) || self.cue_at(x).is_none())
                             && self.is_complementizer(x).is_none()
                     });
-                    if inner_ok {
-                        return Some((self.after_topic_marker(a, j - 1), comma2));
+                    if inner_ok && named {
+                        return Some((self.after_topic_marker(a, j - 1), j - 1));
                     }
                 }
             }
@@ -624,24 +625,18 @@ impl Doc<'_> {
         if start >= end {
             return None;
         }
-        let b = if self.is_punct(end - 1, ",،") {
-            end - 1
-        } else {
-            end
-        };
+        let b = if self.is_punct(end - 1, ",،") { end - 1 } else { end };
         if b <= start || b - start > MAX_NP + 4 {
             return None;
         }
         let a = self.after_topic_marker(start, b);
-        let ok = (a..b)
-            .all(|i| (self.np_token(i) || self.is_punct(i, ",،")) && !self.layout.in_quote(i));
+        let ok = (a..b).all(|i| (self.np_token(i) || self.is_punct(i, ",،")) && !self.layout.in_quote(i));
         (ok && self.has_entity(a, b)).then_some((a, b))
     }
 
     /// «أما»-style topic markers are not part of the subject.
     fn after_topic_marker(&self, a: usize, b: usize) -> usize {
-        if a + 1 < b && (self.norm(a) == "اما" || self.norm(a) == "as" && self.norm(a + 1) == "for")
-        {
+        if a + 1 < b && (self.norm(a) == "اما" || self.norm(a) == "as" && self.norm(a + 1) == "for") {
             return if self.norm(a) == "as" { a + 2 } else { a + 1 };
         }
         a
@@ -669,9 +664,7 @@ impl Doc<'_> {
                             continue;
                         }
                     }
-                    if let Some(n) = self
-                        .ent(e)
-                        .filter(|n| n.start == e && n.clitic && self.norm(e).starts_with('و'))
+                    if let Some(n) = self.ent(e).filter(|n| n.start == e && n.clitic && self.norm(e).starts_with('و'))
                     {
                         e = n.end;
                         continue;

@@ -35,8 +35,8 @@ pub fn mark(res: &Resources, text: &str, t: &Tokens, layout: &Layout) -> Vec<boo
             });
         // A list item: short and not ending like a sentence.
         let last = &t.toks[b - 1];
-        let ends_like_prose = last.kind == TokenKind::Punct
-            && matches!(t.norm(b - 1), "." | "!" | "؟" | "?" | "\"" | "”" | "»");
+        let ends_like_prose =
+            last.kind == TokenKind::Punct && matches!(t.norm(b - 1), "." | "!" | "؟" | "?" | "\"" | "”" | "»");
         if opens_with {
             // A heading alone on its line starts a list; a "Read more: ..." line is one item.
             in_list = short;

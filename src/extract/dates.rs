@@ -99,13 +99,7 @@ pub fn find(
                 end = w.end;
                 value = value.map(|d| nearest_weekday(d, w.value));
             }
-            out.push(DateExpr {
-                start: i,
-                end,
-                value,
-                precision: Precision::Day,
-                basis: DateBasis::Relative,
-            });
+            out.push(DateExpr { start: i, end, value, precision: Precision::Day, basis: DateBasis::Relative });
             i = end;
             continue;
         }
@@ -150,13 +144,7 @@ pub fn find(
                 }
             }
             let value = published.map(|p| weekday_before(p, w.value, strict));
-            out.push(DateExpr {
-                start,
-                end,
-                value,
-                precision: Precision::Day,
-                basis: DateBasis::Relative,
-            });
+            out.push(DateExpr { start, end, value, precision: Precision::Day, basis: DateBasis::Relative });
             i = end;
             continue;
         }
@@ -197,11 +185,7 @@ fn month_at(
     if t.is_punct(end, "/-") && end + 1 < to {
         buf.clear();
         res.dates.month.matches_at(text, t, end + 1, buf);
-        if let Some(m2) = buf
-            .iter()
-            .filter(|m2| m2.value == month && m2.end <= to)
-            .max_by_key(|m| m.end)
-        {
+        if let Some(m2) = buf.iter().filter(|m2| m2.value == month && m2.end <= to).max_by_key(|m| m.end) {
             end = m2.end;
         }
     }
@@ -230,11 +214,5 @@ fn resolve_dmy(
         }
         (None, None) => None,
     };
-    DateExpr {
-        start,
-        end,
-        value,
-        precision: Precision::Day,
-        basis: DateBasis::Explicit,
-    }
+    DateExpr { start, end, value, precision: Precision::Day, basis: DateBasis::Explicit }
 }

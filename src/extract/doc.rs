@@ -56,19 +56,7 @@ impl<'a> Doc<'a> {
             }
         }
         let negative = boilerplate::mark(res, text, &t, &layout);
-        Doc {
-            text,
-            t,
-            layout,
-            res,
-            ents,
-            ent_cover,
-            cues,
-            cue_start,
-            dates,
-            date_cover,
-            negative,
-        }
+        Doc { text, t, layout, res, ents, ent_cover, cues, cue_start, dates, date_cover, negative }
     }
 
     pub fn len(&self) -> usize {
@@ -131,12 +119,7 @@ impl<'a> Doc<'a> {
     }
 
     /// A phrase of `m` ending exactly at `end` (exclusive), searching back a few tokens.
-    pub fn phrase_ending<T: Copy>(
-        &self,
-        m: &PhraseMatcher<T>,
-        end: usize,
-        floor: usize,
-    ) -> Option<usize> {
+    pub fn phrase_ending<T: Copy>(&self, m: &PhraseMatcher<T>, end: usize, floor: usize) -> Option<usize> {
         let lo = end.saturating_sub(4).max(floor);
         let mut buf = Vec::new();
         for s in (lo..end).rev() {
@@ -161,10 +144,7 @@ impl<'a> Doc<'a> {
         let w = w.strip_prefix('و').unwrap_or(w);
         let w = w.strip_prefix('ب').unwrap_or(w);
         if let Some(rest) = w.strip_prefix("ان") {
-            if matches!(
-                rest,
-                "" | "ه" | "ها" | "هم" | "هما" | "نا" | "ني" | "هن" | "كم"
-            ) {
+            if matches!(rest, "" | "ه" | "ها" | "هم" | "هما" | "نا" | "ني" | "هن" | "كم") {
                 return Some(i + 1);
             }
         }

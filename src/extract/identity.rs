@@ -93,37 +93,22 @@ impl Doc<'_> {
         }
         let role_def = role.map(|r| r.0);
         if let Some((p, s, e)) = person {
-            return Reading {
-                head: Head::Person(p),
-                span: (s, e),
-                role: role_def,
-            };
+            return Reading { head: Head::Person(p), span: (s, e), role: role_def };
         }
         if let Some((d, s, e)) = body {
             let c = country.map(|c| c.0).or_else(|| {
-                self.res.bodies[d as usize]
-                    .of
-                    .as_deref()
-                    .and_then(|code| self.res.country_index.get(code).copied())
+                self.res.bodies[d as usize].of.as_deref().and_then(|code| self.res.country_index.get(code).copied())
             });
             let (s, e) = match country {
                 Some((_, _, cs, ce)) => (s.min(cs), e.max(ce)),
                 None => (s, e),
             };
-            return Reading {
-                head: Head::Body { def: d, country: c },
-                span: (s, e),
-                role: None,
-            };
+            return Reading { head: Head::Body { def: d, country: c }, span: (s, e), role: None };
         }
         if let Some((r, s, e)) = role {
             // A name beside the title that the gazetteer does not know: «رئيس الوفد، أسعد الزعبي».
             if let Some(name) = self.unknown_name(a, b) {
-                return Reading {
-                    head: Head::Unknown,
-                    span: name,
-                    role: Some(r),
-                };
+                return Reading { head: Head::Unknown, span: name, role: Some(r) };
             }
             let c = country.map(|c| c.0);
             let o = org.map(|o| o.0);
@@ -131,52 +116,24 @@ impl Doc<'_> {
                 .into_iter()
                 .flatten()
                 .fold((s, e), |(x, y), (p, q)| (x.min(p), y.max(q)));
-            return Reading {
-                head: Head::Role {
-                    def: r,
-                    country: c,
-                    org: o,
-                },
-                span: (s, e),
-                role: Some(r),
-            };
+            return Reading { head: Head::Role { def: r, country: c, org: o }, span: (s, e), role: Some(r) };
         }
         if let Some((o, s, e)) = org {
-            return Reading {
-                head: Head::Org(o),
-                span: (s, e),
-                role: None,
-            };
+            return Reading { head: Head::Org(o), span: (s, e), role: None };
         }
         if let Some(e) = self.phrase_end(&self.res.words.regime, a) {
-            return Reading {
-                head: Head::Regime,
-                span: (a, e.min(b)),
-                role: None,
-            };
+            return Reading { head: Head::Regime, span: (a, e.min(b)), role: None };
         }
         if let Some((c, f, s, e)) = country {
-            return Reading {
-                head: Head::Country(c, f),
-                span: (s, e),
-                role: None,
-            };
+            return Reading { head: Head::Country(c, f), span: (s, e), role: None };
         }
         if let Some(m) = self.phrase(&self.res.words.pronoun, a) {
             if m.end >= b {
-                return Reading {
-                    head: Head::Pronoun(m.value),
-                    span: (a, b),
-                    role: None,
-                };
+                return Reading { head: Head::Pronoun(m.value), span: (a, b), role: None };
             }
         }
         let span = self.unknown_name(a, b).unwrap_or((a, b));
-        Reading {
-            head: Head::Unknown,
-            span,
-            role: None,
-        }
+        Reading { head: Head::Unknown, span, role: None }
     }
 
     /// The words of a phrase that look like a personal or organisational name
@@ -190,10 +147,7 @@ impl Doc<'_> {
             let latin_cap = self.t.toks[i].capitalised && self.ent(i).is_none();
             if latin_cap {
                 let s = i;
-                while i < b
-                    && (self.t.toks[i].capitalised || self.is_punct(i, "-."))
-                    && self.ent(i).is_none()
-                {
+                while i < b && (self.t.toks[i].capitalised || self.is_punct(i, "-.")) && self.ent(i).is_none() {
                     i += 1;
                 }
                 best = Some((s, i));
@@ -208,10 +162,7 @@ impl Doc<'_> {
         let mut seg_start = a;
         for j in a..=b {
             if j == b || self.is_punct(j, ",،") {
-                if j > seg_start
-                    && (seg_start..j).all(|x| self.ent(x).is_none())
-                    && seg_start > a
-                    && j - seg_start <= 4
+                if j > seg_start && (seg_start..j).all(|x| self.ent(x).is_none()) && seg_start > a && j - seg_start <= 4
                 {
                     return Some((seg_start, j));
                 }
@@ -320,11 +271,9 @@ impl Resources {
                         }
                         candidates.into_iter().find(|q| {
                             self.persons[*q as usize].offices.iter().any(|o| {
-                                o.for_.as_deref().is_some_and(|f| {
-                                    mentioned
-                                        .iter()
-                                        .any(|m| self.countries[*m as usize].code == f)
-                                })
+                                o.for_
+                                    .as_deref()
+                                    .is_some_and(|f| mentioned.iter().any(|m| self.countries[*m as usize].code == f))
                             })
                         })
                     });
@@ -352,11 +301,7 @@ impl Resources {
             Head::Unknown => Identity {
                 id: None,
                 name: mention.to_string(),
-                kind: if reading.role.is_some() {
-                    EntityKind::Person
-                } else {
-                    EntityKind::Unknown
-                },
+                kind: if reading.role.is_some() { EntityKind::Person } else { EntityKind::Unknown },
                 country: None,
                 role: reading.role.map(title),
                 gender: None,
@@ -365,24 +310,14 @@ impl Resources {
         })
     }
 
-    fn person_identity(
-        &self,
-        p: u32,
-        date: Option<NaiveDate>,
-        role_text: Option<String>,
-    ) -> Identity {
+    fn person_identity(&self, p: u32, date: Option<NaiveDate>, role_text: Option<String>) -> Identity {
         let person = &self.persons[p as usize];
         let current = date.and_then(|d| person.offices.iter().find(|o| o.holds_on(d)));
         let roles = self
             .roles
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                person
-                    .offices
-                    .iter()
-                    .any(|o| o.role == r.role && date.is_none_or(|d| o.holds_on(d)))
-            })
+            .filter(|(_, r)| person.offices.iter().any(|o| o.role == r.role && date.is_none_or(|d| o.holds_on(d))))
             .map(|(i, _)| i as u16)
             .collect();
         Identity {
@@ -390,9 +325,7 @@ impl Resources {
             name: person.name.clone(),
             kind: EntityKind::Person,
             country: Some(person.country.clone()),
-            role: current
-                .map(|o| super::resources::ROLES[o.role as usize].replace('_', " "))
-                .or(role_text),
+            role: current.map(|o| super::resources::ROLES[o.role as usize].replace('_', " ")).or(role_text),
             gender: Some(person.gender),
             roles,
         }

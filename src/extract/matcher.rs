@@ -44,28 +44,30 @@ pub struct PhraseMatcher<T> {
 
 impl<T> Default for PhraseMatcher<T> {
     fn default() -> Self {
-        PhraseMatcher {
-            by_first: HashMap::new(),
-            len: 0,
-            conjunctions_only: false,
-        }
+        PhraseMatcher { by_first: HashMap::new(), len: 0, conjunctions_only: false }
     }
 }
 
 impl<T> PhraseMatcher<T> {
     /// A matcher for verbs and particles: only و / ف are stripped.
     pub fn for_verbs() -> Self {
-        PhraseMatcher {
-            by_first: HashMap::new(),
-            len: 0,
-            conjunctions_only: true,
-        }
+        PhraseMatcher { by_first: HashMap::new(), len: 0, conjunctions_only: true }
     }
 }
 
 impl<T: Copy> PhraseMatcher<T> {
     /// Adds a phrase as written in a data file. Empty phrases are ignored.
     pub fn insert(&mut self, phrase: &str, value: T) {
+        // "The Times" is written "the Times" mid-sentence: the name without its article matches too.
+        if let Some(rest) = phrase.strip_prefix("The ") {
+            if rest.starts_with(char::is_uppercase) {
+                self.insert_one(rest, value);
+            }
+        }
+        self.insert_one(phrase, value);
+    }
+
+    fn insert_one(&mut self, phrase: &str, value: T) {
         let toks = tokenize(phrase);
         if toks.is_empty() {
             return;
@@ -81,12 +83,7 @@ impl<T: Copy> PhraseMatcher<T> {
         let proper = trimmed.chars().next().is_some_and(|c| c.is_uppercase());
         let list = self.by_first.entry(first).or_default();
         // Several entries may share a phrase (a name used by two people): keep all.
-        list.push(Entry {
-            rest,
-            value,
-            acronym,
-            proper,
-        });
+        list.push(Entry { rest, value, acronym, proper });
         list.sort_by_key(|e| std::cmp::Reverse(e.rest.len()));
         self.len += 1;
     }
@@ -129,15 +126,7 @@ impl<T: Copy> PhraseMatcher<T> {
         }
     }
 
-    fn try_first(
-        &self,
-        text: &str,
-        t: &Tokens,
-        i: usize,
-        first: &str,
-        clitic: bool,
-        out: &mut Vec<Match<T>>,
-    ) {
+    fn try_first(&self, text: &str, t: &Tokens, i: usize, first: &str, clitic: bool, out: &mut Vec<Match<T>>) {
         let Some(list) = self.by_first.get(first) else {
             return;
         };
@@ -155,12 +144,7 @@ impl<T: Copy> PhraseMatcher<T> {
                 j < t.len() && t.norm(j) == &**w && !t.toks[j].newline_before
             });
             if ok {
-                out.push(Match {
-                    start: i,
-                    end: i + 1 + n,
-                    value: e.value,
-                    clitic,
-                });
+                out.push(Match { start: i, end: i + 1 + n, value: e.value, clitic });
             }
         }
     }
@@ -203,11 +187,7 @@ mod tests {
         m.insert("call on", 4);
         let text = "قال وبالولايات المتحدة. He told us the US would call on Jordan, not jordan.";
         let t = tokenize(text);
-        let found: Vec<i32> = m
-            .scan(text, &t, 0, t.len())
-            .iter()
-            .map(|x| x.value)
-            .collect();
+        let found: Vec<i32> = m.scan(text, &t, 0, t.len()).iter().map(|x| x.value).collect();
         assert_eq!(found, vec![1, 2, 4, 3]);
     }
 }

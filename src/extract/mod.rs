@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::article::Article;
 use crate::event::{
-    self, ArticleRef, Claim, DateBasis, EntityKind, EventDate, Field, Precision, Resolution,
-    SentenceRef, StatementEvent, Target,
+    self, ArticleRef, Claim, DateBasis, EntityKind, EventDate, Field, Precision, Resolution, SentenceRef,
+    StatementEvent, Target,
 };
 use attribution::{ActorSlot, Candidate};
 use doc::Doc;
@@ -107,10 +107,7 @@ struct ResolvedActor {
 
 impl Extractor {
     pub fn new(res: Resources) -> Self {
-        Extractor {
-            res,
-            version: event::extractor_version(),
-        }
+        Extractor { res, version: event::extractor_version() }
     }
 
     pub fn resources(&self) -> &Resources {
@@ -125,26 +122,10 @@ impl Extractor {
         if let Some(title) = article.title.as_deref().filter(|t| !t.trim().is_empty()) {
             let tdoc = Doc::new(&self.res, title, article.published_day);
             let mut speakers = Vec::new();
-            self.extract_field(
-                article,
-                &tdoc,
-                Field::Title,
-                focus,
-                &mentioned,
-                &mut speakers,
-                &mut out,
-            );
+            self.extract_field(article, &tdoc, Field::Title, focus, &mentioned, &mut speakers, &mut out);
         }
         let mut speakers = Vec::new();
-        self.extract_field(
-            article,
-            &body_doc,
-            Field::Body,
-            focus,
-            &mentioned,
-            &mut speakers,
-            &mut out,
-        );
+        self.extract_field(article, &body_doc, Field::Body, focus, &mentioned, &mut speakers, &mut out);
         out
     }
 
@@ -159,12 +140,7 @@ impl Extractor {
             if let Hit::Country(c, form) = m.value {
                 *named.entry(c).or_default() += 1;
                 let after_place = m.start > 0
-                    && d.phrase_ending(
-                        &self.res.words.place_prep,
-                        m.start,
-                        m.start.saturating_sub(3),
-                    )
-                    .is_some();
+                    && d.phrase_ending(&self.res.words.place_prep, m.start, m.start.saturating_sub(3)).is_some();
                 let place_clitic = m.clitic && d.norm(m.start).starts_with('ب');
                 let adjective_of_place = form == CountryForm::Adjective
                     && m.start > 0
@@ -208,26 +184,27 @@ impl Extractor {
             while k < d.cues.len() && d.cues[k].start < s.end {
                 let prev = cands.len() > first;
                 // Two lexicon entries on the same words ("demands" as verb and noun): the first that reads wins.
-                if cands[first..]
-                    .last()
-                    .is_some_and(|c: &Candidate| c.cue.0 == d.cues[k].start)
-                {
+                if cands[first..].last().is_some_and(|c: &Candidate| c.cue.0 == d.cues[k].start) {
                     k += 1;
                     continue;
                 }
                 if let Some(c) = d.analyse(si, s, k, prev) {
                     // A cue inside the claim of an earlier statement is nested: optional, not emitted.
-                    let nested = cands[first..]
-                        .iter()
-                        .any(|p| p.claim.0 <= c.cue.0 && c.cue.1 <= p.claim.1 && p.sentence == si);
+                    let nested =
+                        cands[first..].iter().any(|p| p.claim.0 <= c.cue.0 && c.cue.1 <= p.claim.1 && p.sentence == si);
                     if !nested {
                         cands.push(c);
                     }
                 }
                 k += 1;
             }
-            if field == Field::Title && cands.len() == first {
-                if let Some(c) = self.headline_colon(d, si, s) {
+            if cands.len() == first {
+                if let Some(c) = self.headline_colon(d, si, s, field) {
+                    cands.push(c);
+                }
+            }
+            if let Some(c) = self.quote_dash(d, si, s) {
+                if !cands[first..].iter().any(|p| p.claim.0 <= c.claim.0 && c.claim.1 <= p.claim.1) {
                     cands.push(c);
                 }
             }
@@ -240,32 +217,14 @@ impl Extractor {
         let mut sentence_dates: HashMap<usize, (NaiveDate, Precision, String)> = HashMap::new();
         for c in &cands {
             let date_hint = article.published_day;
-            let Some(actor) =
-                self.resolve_actor(d, c, speakers, &sentence_actor, date_hint, focus, mentioned)
-            else {
+            let Some(actor) = self.resolve_actor(d, c, speakers, &sentence_actor, date_hint, focus, mentioned) else {
                 continue;
             };
             sentence_actor = Some((c.sentence, actor.identity.clone(), actor.resolution));
             let cue_def = &self.res.cue_defs[c.cue_id as usize];
             let kind = self.refine_kind(d, c, cue_def.kind);
-            let date = self.statement_date(
-                d,
-                c,
-                &actor.identity,
-                speakers,
-                &mut sentence_dates,
-                article,
-                field,
-            );
-            let targets = self.targets(
-                d,
-                c,
-                &actor.identity,
-                kind,
-                article.published_day,
-                focus,
-                mentioned,
-            );
+            let date = self.statement_date(d, c, &actor.identity, speakers, &mut sentence_dates, article, field);
+            let targets = self.targets(d, c, &actor.identity, kind, article.published_day, focus, mentioned);
             self.remember(d, &actor, speakers, &date);
 
             let span = |a: usize, b: usize| -> [usize; 2] {
@@ -273,15 +232,9 @@ impl Extractor {
                 [ci.at(x), ci.at(y)]
             };
             let cue_span = span(c.cue.0, c.cue.1);
-            let actor_key = actor
-                .identity
-                .id
-                .clone()
-                .unwrap_or_else(|| actor.identity.name.clone());
+            let actor_key = actor.identity.id.clone().unwrap_or_else(|| actor.identity.name.clone());
             let s = &d.layout.sentences[c.sentence];
-            let mention = actor
-                .mention
-                .map(|(a, b)| (d.slice(a, b).to_string(), span(a, b)));
+            let mention = actor.mention.map(|(a, b)| (d.slice(a, b).to_string(), span(a, b)));
             let confidence = self.confidence(c, &actor);
             out.push(StatementEvent {
                 schema_version: event::SCHEMA_VERSION,
@@ -295,9 +248,7 @@ impl Extractor {
                 },
                 field,
                 headline: field == Field::Title,
-                sentence: SentenceRef {
-                    span: span(s.start, s.end),
-                },
+                sentence: SentenceRef { span: span(s.start, s.end) },
                 actor: event::Actor {
                     id: actor.identity.id.clone(),
                     name: actor.identity.name.clone(),
@@ -338,23 +289,33 @@ impl Extractor {
         }
     }
 
-    /// "Lavrov: a deal is near" — a headline naming its speaker before a colon.
-    fn headline_colon(&self, d: &Doc, si: usize, s: &segment::Sentence) -> Option<Candidate> {
+    /// "Lavrov: a deal is near" — a speaker before a colon, in a headline or
+    /// opening a paragraph of the body.
+    fn headline_colon(&self, d: &Doc, si: usize, s: &segment::Sentence, field: Field) -> Option<Candidate> {
         let colon = (s.start..s.end).find(|&i| d.is_punct(i, ":"))?;
-        if colon == s.start || colon - s.start > 5 || d.layout.in_quote(colon) {
+        if colon == s.start || colon - s.start > 5 || d.layout.in_quote(colon) || d.negative[colon] {
             return None;
         }
-        let has_actor = (s.start..colon).any(|i| {
-            d.ent(i)
-                .is_some_and(|m| !matches!(m.value, Hit::Country(_, CountryForm::Adjective)))
-        }) || (s.start..colon).all(|i| d.t.toks[i].script == text::Script::Arabic);
+        let known = (s.start..colon).any(|i| {
+            d.ent(i).is_some_and(|m| {
+                !matches!(m.value, Hit::Country(_, CountryForm::Adjective) | Hit::Role(_) | Hit::Body(_))
+            })
+        });
+        let has_actor = match field {
+            Field::Title => known || (s.start..colon).all(|i| d.t.toks[i].script == text::Script::Arabic),
+            // In the body only a known name, or a capitalised name, at the head of a paragraph.
+            Field::Body => {
+                let para_start = d.layout.paragraphs.iter().any(|p| p.0 == s.start);
+                para_start && (known || (s.start..colon).all(|i| d.t.toks[i].capitalised)) && s.end - colon > 4
+            }
+        };
         if !has_actor {
             return None;
         }
         let mut end = s.end;
         // A site name after " - " or " | " is not part of the claim.
-        if let Some(sep) = (colon + 1..s.end)
-            .find(|&i| d.is_punct(i, "-|–—") && d.t.toks[i - 1].end < d.t.toks[i].start)
+        if let Some(sep) =
+            (colon + 1..s.end).find(|&i| d.is_punct(i, "-|–—") && d.t.toks[i - 1].end < d.t.toks[i].start)
         {
             end = sep;
         }
@@ -374,15 +335,42 @@ impl Extractor {
             sentence: si,
             cue: (colon, colon + 1),
             cue_id: say,
-            actor: ActorSlot::Phrase {
-                start: s.start,
-                end: colon,
-            },
+            actor: ActorSlot::Phrase { start: s.start, end: colon },
             claim: (start, end),
             quote: false,
             object: None,
             pluperfect: false,
             present: true,
+            weak_claim: false,
+        })
+    }
+
+    /// `“...” ― Name`: a quotation signed after a dash, as in collected reactions.
+    fn quote_dash(&self, d: &Doc, si: usize, s: &segment::Sentence) -> Option<Candidate> {
+        let q = d.layout.quotes.iter().find(|q| q.closed && q.close + 2 < s.end && q.open >= s.start)?;
+        let dash = q.close + 1;
+        if !d.is_punct(dash, "―—–") {
+            return None;
+        }
+        let name_start = dash + 1;
+        let mut name_end = name_start;
+        while name_end < s.end && name_end - name_start < 4 && d.t.toks[name_end].capitalised {
+            name_end += 1;
+        }
+        if name_end == name_start || q.close <= q.open + 3 {
+            return None;
+        }
+        let say = self.res.cue_defs.iter().position(|c| c.lemma == "say")? as u32;
+        Some(Candidate {
+            sentence: si,
+            cue: (dash, dash + 1),
+            cue_id: say,
+            actor: ActorSlot::Phrase { start: name_start, end: name_end },
+            claim: (q.open + 1, q.close),
+            quote: true,
+            object: None,
+            pluperfect: false,
+            present: false,
             weak_claim: false,
         })
     }
@@ -401,10 +389,7 @@ impl Extractor {
         let last = || speakers.last().map(|s| s.identity.clone());
         match c.actor {
             ActorSlot::SameAsPrevious => {
-                if let Some((si, id, _)) = sentence_actor
-                    .as_ref()
-                    .filter(|(si, _, _)| *si == c.sentence)
-                {
+                if let Some((si, id, _)) = sentence_actor.as_ref().filter(|(si, _, _)| *si == c.sentence) {
                     let _ = si;
                     return Some(ResolvedActor {
                         identity: id.clone(),
@@ -412,53 +397,66 @@ impl Extractor {
                         resolution: Resolution::Carried,
                     });
                 }
-                last().map(|identity| ResolvedActor {
-                    identity,
-                    mention: None,
-                    resolution: Resolution::Carried,
-                })
+                last().map(|identity| ResolvedActor { identity, mention: None, resolution: Resolution::Carried })
             }
-            ActorSlot::Carried => last().map(|identity| ResolvedActor {
-                identity,
-                mention: None,
-                resolution: Resolution::Carried,
-            }),
+            ActorSlot::Carried => {
+                last().map(|identity| ResolvedActor { identity, mention: None, resolution: Resolution::Carried })
+            }
             ActorSlot::Phrase { start, end } => {
                 let reading: Reading = d.read_phrase(start, end);
                 match reading.head {
                     Head::Pronoun(g) => {
-                        let found =
-                            speakers
-                                .iter()
-                                .rev()
-                                .find(|s| match (g, s.identity.gender) {
-                                    (Gender::Plural, Some(Gender::Plural)) => true,
-                                    (Gender::Plural, _) => false,
-                                    (g, Some(h)) => g == h,
-                                    (_, None) => {
-                                        s.identity.kind == EntityKind::Person
-                                            || s.identity.kind == EntityKind::Unknown
-                                    }
-                                })?;
-                        Some(ResolvedActor {
-                            identity: found.identity.clone(),
-                            mention: Some((start, end)),
-                            resolution: Resolution::Pronoun,
-                        })
+                        let compatible = |s: &Speaker| match (g, s.identity.gender) {
+                            (Gender::Plural, Some(Gender::Plural)) => true,
+                            (Gender::Plural, _) => false,
+                            (g, Some(h)) => g == h,
+                            (_, None) => {
+                                s.identity.kind == EntityKind::Person || s.identity.kind == EntityKind::Unknown
+                            }
+                        };
+                        if let Some(found) = speakers.iter().rev().find(|s| compatible(s)) {
+                            return Some(ResolvedActor {
+                                identity: found.identity.clone(),
+                                mention: Some((start, end)),
+                                resolution: Resolution::Pronoun,
+                            });
+                        }
+                        // Nobody has spoken yet: the last person named before the pronoun.
+                        let named = d.ents.iter().rev().filter(|m| m.end <= start).find_map(|m| match m.value {
+                            Hit::Person(p) if g != Gender::Plural && self.res.persons[p as usize].gender == g => {
+                                Some(p)
+                            }
+                            _ => None,
+                        });
+                        let identity = match named {
+                            Some(p) => self.res.identify(
+                                &Reading { head: Head::Person(p), span: (start, end), role: None },
+                                "",
+                                date,
+                                focus,
+                                mentioned,
+                            )?,
+                            // Unresolved: kept, named as written, so the statement is not lost.
+                            None => Identity {
+                                id: None,
+                                name: d.slice(start, end).to_string(),
+                                kind: EntityKind::Unknown,
+                                country: None,
+                                role: None,
+                                gender: Some(g),
+                                roles: vec![],
+                            },
+                        };
+                        Some(ResolvedActor { identity, mention: Some((start, end)), resolution: Resolution::Pronoun })
                     }
-                    Head::Role {
-                        def,
-                        country: None,
-                        org: None,
-                    } if self.res.roles[def as usize].of.is_none() => {
+                    Head::Role { def, country: None, org: None } if self.res.roles[def as usize].of.is_none() => {
                         // "the minister added", «وتابع المبعوث الدولي»: the last speaker holding the office.
                         let role = self.res.roles[def as usize].role;
-                        if let Some(s) = speakers.iter().rev().find(|s| {
-                            s.identity
-                                .roles
-                                .iter()
-                                .any(|r| self.res.roles[*r as usize].role == role)
-                        }) {
+                        if let Some(s) = speakers
+                            .iter()
+                            .rev()
+                            .find(|s| s.identity.roles.iter().any(|r| self.res.roles[*r as usize].role == role))
+                        {
                             return Some(ResolvedActor {
                                 identity: s.identity.clone(),
                                 mention: Some(reading.span),
@@ -466,14 +464,8 @@ impl Extractor {
                             });
                         }
                         let mention = d.slice(reading.span.0, reading.span.1);
-                        let identity = self
-                            .res
-                            .identify(&reading, mention, date, focus, mentioned)?;
-                        Some(ResolvedActor {
-                            identity,
-                            mention: Some(reading.span),
-                            resolution: Resolution::Role,
-                        })
+                        let identity = self.res.identify(&reading, mention, date, focus, mentioned)?;
+                        Some(ResolvedActor { identity, mention: Some(reading.span), resolution: Resolution::Role })
                     }
                     Head::Unknown => {
                         let mention = d.slice(reading.span.0, reading.span.1);
@@ -483,11 +475,7 @@ impl Extractor {
                             .map(|i| d.norm(i).to_string())
                             .collect();
                         if reading.role.is_none() && !words.is_empty() && words.len() <= 2 {
-                            if let Some(s) = speakers
-                                .iter()
-                                .rev()
-                                .find(|s| words.iter().all(|w| s.words.contains(w)))
-                            {
+                            if let Some(s) = speakers.iter().rev().find(|s| words.iter().all(|w| s.words.contains(w))) {
                                 return Some(ResolvedActor {
                                     identity: s.identity.clone(),
                                     mention: Some(reading.span),
@@ -496,55 +484,29 @@ impl Extractor {
                             }
                         }
                         // English common nouns ("officials", "the report") are weak actors; keep them named as written.
-                        let identity = self
-                            .res
-                            .identify(&reading, mention, date, focus, mentioned)?;
-                        Some(ResolvedActor {
-                            identity,
-                            mention: Some(reading.span),
-                            resolution: Resolution::Named,
-                        })
+                        let identity = self.res.identify(&reading, mention, date, focus, mentioned)?;
+                        Some(ResolvedActor { identity, mention: Some(reading.span), resolution: Resolution::Named })
                     }
                     _ => {
                         let mention = d.slice(reading.span.0, reading.span.1);
-                        let identity = self
-                            .res
-                            .identify(&reading, mention, date, focus, mentioned)?;
+                        let identity = self.res.identify(&reading, mention, date, focus, mentioned)?;
                         let resolution = if matches!(reading.head, Head::Role { .. }) {
                             Resolution::Role
                         } else {
                             Resolution::Named
                         };
-                        Some(ResolvedActor {
-                            identity,
-                            mention: Some(reading.span),
-                            resolution,
-                        })
+                        Some(ResolvedActor { identity, mention: Some(reading.span), resolution })
                     }
                 }
             }
         }
     }
 
-    fn remember(
-        &self,
-        d: &Doc,
-        actor: &ResolvedActor,
-        speakers: &mut Vec<Speaker>,
-        date: &EventDate,
-    ) {
-        let key = actor
-            .identity
-            .id
-            .clone()
-            .unwrap_or_else(|| actor.identity.name.clone());
+    fn remember(&self, d: &Doc, actor: &ResolvedActor, speakers: &mut Vec<Speaker>, date: &EventDate) {
+        let key = actor.identity.id.clone().unwrap_or_else(|| actor.identity.name.clone());
         let mut words: Vec<String> = Vec::new();
         if let Some((a, b)) = actor.mention {
-            words.extend(
-                (a..b)
-                    .filter(|&i| d.is_word(i))
-                    .map(|i| d.norm(i).to_string()),
-            );
+            words.extend((a..b).filter(|&i| d.is_word(i)).map(|i| d.norm(i).to_string()));
         }
         let own_date = date
             .value
@@ -552,13 +514,9 @@ impl Extractor {
             .and_then(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
             .filter(|_| date.basis != DateBasis::Published)
             .map(|v| (v, date.precision));
-        if let Some(pos) = speakers.iter().position(|s| {
-            s.identity
-                .id
-                .clone()
-                .unwrap_or_else(|| s.identity.name.clone())
-                == key
-        }) {
+        if let Some(pos) =
+            speakers.iter().position(|s| s.identity.id.clone().unwrap_or_else(|| s.identity.name.clone()) == key)
+        {
             let mut s = speakers.remove(pos);
             s.words.extend(words);
             if own_date.is_some() {
@@ -572,11 +530,7 @@ impl Extractor {
             }
             speakers.push(s);
         } else {
-            speakers.push(Speaker {
-                identity: actor.identity.clone(),
-                words,
-                date: own_date,
-            });
+            speakers.push(Speaker { identity: actor.identity.clone(), words, date: own_date });
         }
     }
 
@@ -586,10 +540,7 @@ impl Extractor {
         let mut buf = Vec::new();
         for i in c.claim.0..end {
             buf.clear();
-            self.res
-                .words
-                .claim_kind
-                .matches_at(d.text, &d.t, i, &mut buf);
+            self.res.words.claim_kind.matches_at(d.text, &d.t, i, &mut buf);
             for m in &buf {
                 let r = self.res.kind_refines[m.value as usize];
                 if self.res.refine_from[r.from as usize].contains(&kind) {
@@ -611,12 +562,7 @@ impl Extractor {
         article: &Article,
         field: Field,
     ) -> EventDate {
-        let none = EventDate {
-            value: None,
-            precision: Precision::None,
-            basis: DateBasis::None,
-            text: None,
-        };
+        let none = EventDate { value: None, precision: Precision::None, basis: DateBasis::None, text: None };
         if c.pluperfect {
             return none;
         }
@@ -638,49 +584,26 @@ impl Extractor {
             .iter()
             .filter(|x| x.start >= s.start && x.end <= s.end && x.value.is_some())
             .filter(|x| {
-                !(x.start >= c.claim.0 && x.end <= c.claim.1)
-                    && !d.layout.in_quote(x.start)
-                    && !d.negative[x.start]
+                !(x.start >= c.claim.0 && x.end <= c.claim.1) && !d.layout.in_quote(x.start) && !d.negative[x.start]
             })
             .min_by_key(|x| (x.start as isize - c.cue.0 as isize).abs());
         if let Some(x) = own {
             let v = x.value.unwrap();
             let text = d.slice(x.start, x.end).to_string();
             sentence_dates.insert(c.sentence, (v, x.precision, text.clone()));
-            return EventDate {
-                value: Some(v.to_string()),
-                precision: x.precision,
-                basis: x.basis,
-                text: Some(text),
-            };
+            return EventDate { value: Some(v.to_string()), precision: x.precision, basis: x.basis, text: Some(text) };
         }
         if let Some((v, p, _)) = sentence_dates.get(&c.sentence) {
-            return EventDate {
-                value: Some(v.to_string()),
-                precision: *p,
-                basis: DateBasis::Carried,
-                text: None,
-            };
+            return EventDate { value: Some(v.to_string()), precision: *p, basis: DateBasis::Carried, text: None };
         }
         let key = actor.id.clone().unwrap_or_else(|| actor.name.clone());
         if let Some((v, p)) = speakers
             .iter()
             .rev()
-            .find(|s| {
-                s.identity
-                    .id
-                    .clone()
-                    .unwrap_or_else(|| s.identity.name.clone())
-                    == key
-            })
+            .find(|s| s.identity.id.clone().unwrap_or_else(|| s.identity.name.clone()) == key)
             .and_then(|s| s.date)
         {
-            return EventDate {
-                value: Some(v.to_string()),
-                precision: p,
-                basis: DateBasis::Carried,
-                text: None,
-            };
+            return EventDate { value: Some(v.to_string()), precision: p, basis: DateBasis::Carried, text: None };
         }
         if c.present {
             if let Some(p) = article.published_day {
@@ -733,25 +656,12 @@ impl Extractor {
             i += 1;
         }
         // Hostile and binding kinds point at the parties named in the claim.
-        if matches!(
-            kind,
-            "accuse"
-                | "disapprove"
-                | "warn"
-                | "threaten"
-                | "demand"
-                | "appeal"
-                | "reject"
-                | "agree"
-        ) {
+        if matches!(kind, "accuse" | "disapprove" | "warn" | "threaten" | "demand" | "appeal" | "reject" | "agree") {
             spans.extend(self.entity_spans(d, c.claim.0, c.claim.1));
         }
         let mut out: Vec<(Identity, (usize, usize))> = Vec::new();
         for (a, b) in spans {
-            if a > 0
-                && d.phrase_ending(&self.res.words.place_prep, a, a.saturating_sub(3))
-                    .is_some()
-            {
+            if a > 0 && d.phrase_ending(&self.res.words.place_prep, a, a.saturating_sub(3)).is_some() {
                 continue;
             }
             let reading = d.read_phrase(a, b);
@@ -763,10 +673,7 @@ impl Extractor {
                     continue;
                 }
             }
-            let Some(id) = self
-                .res
-                .identify(&reading, d.slice(a, b), date, focus, mentioned)
-            else {
+            let Some(id) = self.res.identify(&reading, d.slice(a, b), date, focus, mentioned) else {
                 continue;
             };
             let same_as_actor = id.id.is_some() && id.id == actor.id || id.name == actor.name;
@@ -777,10 +684,7 @@ impl Extractor {
             if same_as_actor || own_country {
                 continue;
             }
-            if out
-                .iter()
-                .any(|(o, _)| o.id.is_some() && o.id == id.id || o.name == id.name)
-            {
+            if out.iter().any(|(o, _)| o.id.is_some() && o.id == id.id || o.name == id.name) {
                 continue;
             }
             out.push((id, reading.span));
@@ -796,12 +700,9 @@ impl Extractor {
             if let Some(m) = d.ent(i).filter(|m| m.start == i) {
                 // A demonym inside a title or ministry phrase is not a party by itself.
                 let part_of_title = matches!(m.value, Hit::Country(_, CountryForm::Adjective))
-                    && (i > 0
-                        && d.ent(i - 1)
-                            .is_some_and(|p| matches!(p.value, Hit::Role(_) | Hit::Body(_)))
-                        || d.ent(m.end).is_some_and(|n| {
-                            matches!(n.value, Hit::Role(_) | Hit::Body(_) | Hit::Person(_))
-                        }));
+                    && (i > 0 && d.ent(i - 1).is_some_and(|p| matches!(p.value, Hit::Role(_) | Hit::Body(_)))
+                        || d.ent(m.end)
+                            .is_some_and(|n| matches!(n.value, Hit::Role(_) | Hit::Body(_) | Hit::Person(_))));
                 if !part_of_title && !matches!(m.value, Hit::Role(_)) {
                     out.push((m.start, m.end.min(b)));
                 }
@@ -815,9 +716,9 @@ impl Extractor {
             }
             if let Some(e) = d.phrase_end(&self.res.words.side, i) {
                 // «الجانب الروسي», "the Russian side": the country of the demonym.
-                if let Some(m) = d.ent(e).filter(|m| {
-                    m.start == e && matches!(m.value, Hit::Country(_, CountryForm::Adjective))
-                }) {
+                if let Some(m) =
+                    d.ent(e).filter(|m| m.start == e && matches!(m.value, Hit::Country(_, CountryForm::Adjective)))
+                {
                     out.push((m.start, m.end.min(b)));
                     i = m.end;
                     continue;

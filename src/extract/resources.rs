@@ -19,10 +19,7 @@ use super::Lang;
 #[derive(Debug, thiserror::Error)]
 pub enum ResourceError {
     #[error("{file}: {source}")]
-    Toml {
-        file: String,
-        source: toml::de::Error,
-    },
+    Toml { file: String, source: toml::de::Error },
     #[error("{file}: {what}")]
     Invalid { file: String, what: String },
 }
@@ -493,10 +490,7 @@ pub struct DataFiles<'a> {
 }
 
 fn invalid(file: &str, what: impl Into<String>) -> ResourceError {
-    ResourceError::Invalid {
-        file: file.to_string(),
-        what: what.into(),
-    }
+    ResourceError::Invalid { file: file.to_string(), what: what.into() }
 }
 
 fn kind_static(file: &str, k: &str) -> Result<&'static str, ResourceError> {
@@ -504,23 +498,11 @@ fn kind_static(file: &str, k: &str) -> Result<&'static str, ResourceError> {
         .iter()
         .copied()
         .find(|x| *x == k)
-        .ok_or_else(|| {
-            invalid(
-                file,
-                format!(
-                    "unknown claim kind {k:?} (known: {})",
-                    CLAIM_KINDS.join(", ")
-                ),
-            )
-        })
+        .ok_or_else(|| invalid(file, format!("unknown claim kind {k:?} (known: {})", CLAIM_KINDS.join(", "))))
 }
 
 fn role_index(file: &str, r: &str) -> Result<u16, ResourceError> {
-    ROLES
-        .iter()
-        .position(|x| *x == r)
-        .map(|p| p as u16)
-        .ok_or_else(|| invalid(file, format!("unknown role {r:?}")))
+    ROLES.iter().position(|x| *x == r).map(|p| p as u16).ok_or_else(|| invalid(file, format!("unknown role {r:?}")))
 }
 
 fn parse_date(file: &str, who: &str, s: &str) -> Result<NaiveDate, ResourceError> {
@@ -530,10 +512,7 @@ fn parse_date(file: &str, who: &str, s: &str) -> Result<NaiveDate, ResourceError
 
 impl Resources {
     pub fn build(files: &DataFiles) -> Result<Resources, ResourceError> {
-        let mut r = Resources {
-            cues: PhraseMatcher::for_verbs(),
-            ..Default::default()
-        };
+        let mut r = Resources { cues: PhraseMatcher::for_verbs(), ..Default::default() };
         r.words.complementizer = PhraseMatcher::for_verbs();
         r.words.pluperfect = PhraseMatcher::for_verbs();
         for f in &files.lexicons {
@@ -550,10 +529,7 @@ impl Resources {
     }
 
     fn add_lexicon(&mut self, f: &DataFile) -> Result<(), ResourceError> {
-        let lx: CueFile = toml::from_str(f.text).map_err(|e| ResourceError::Toml {
-            file: f.name.into(),
-            source: e,
-        })?;
+        let lx: CueFile = toml::from_str(f.text).map_err(|e| ResourceError::Toml { file: f.name.into(), source: e })?;
         let lang = match lx.language.as_str() {
             "ar" => Lang::Ar,
             "en" => Lang::En,
@@ -579,16 +555,9 @@ impl Resources {
         }
         for k in &lx.claim_kind {
             let kind = kind_static(f.name, &k.kind)?;
-            let from = k
-                .from
-                .iter()
-                .map(|x| kind_static(f.name, x))
-                .collect::<Result<Vec<_>, _>>()?;
+            let from = k.from.iter().map(|x| kind_static(f.name, x)).collect::<Result<Vec<_>, _>>()?;
             let id = self.kind_refines.len() as u32;
-            self.kind_refines.push(KindRefine {
-                kind,
-                from: self.refine_from.len() as u32,
-            });
+            self.kind_refines.push(KindRefine { kind, from: self.refine_from.len() as u32 });
             self.refine_from.push(from);
             for w in &k.words {
                 self.words.claim_kind.insert(w, id);
@@ -630,10 +599,7 @@ impl Resources {
             return Err(invalid(f.name, "dates.months must list 12 months"));
         }
         if !d.weekdays.is_empty() && d.weekdays.len() != 7 {
-            return Err(invalid(
-                f.name,
-                "dates.weekdays must list 7 days, Monday first",
-            ));
+            return Err(invalid(f.name, "dates.weekdays must list 7 days, Monday first"));
         }
         for (i, names) in d.months.iter().enumerate() {
             for n in names {
@@ -645,12 +611,7 @@ impl Resources {
                 self.dates.weekday.insert(n, i as u32);
             }
         }
-        for (list, back) in [
-            (&d.today, 0),
-            (&d.yesterday, 1),
-            (&d.day_before_yesterday, 2),
-            (&d.tomorrow, -1),
-        ] {
+        for (list, back) in [(&d.today, 0), (&d.yesterday, 1), (&d.day_before_yesterday, 2), (&d.tomorrow, -1)] {
             for n in list {
                 self.dates.relative.insert(n, back);
             }
@@ -665,16 +626,11 @@ impl Resources {
     }
 
     fn add_gazetteer(&mut self, f: &DataFile) -> Result<(), ResourceError> {
-        let gz: GazetteerFile = toml::from_str(f.text).map_err(|e| ResourceError::Toml {
-            file: f.name.into(),
-            source: e,
-        })?;
+        let gz: GazetteerFile =
+            toml::from_str(f.text).map_err(|e| ResourceError::Toml { file: f.name.into(), source: e })?;
         for c in gz.country {
             if c.code.len() != 3 || !c.code.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(invalid(
-                    f.name,
-                    format!("country code {:?} is not ISO 3166-1 alpha-3", c.code),
-                ));
+                return Err(invalid(f.name, format!("country code {:?} is not ISO 3166-1 alpha-3", c.code)));
             }
             if self.country_index.contains_key(&c.code) {
                 return Err(invalid(f.name, format!("country {} listed twice", c.code)));
@@ -682,11 +638,7 @@ impl Resources {
             let idx = self.countries.len() as u16;
             self.country_index.insert(c.code.clone(), idx);
             let adjective = c.en_adj.first().cloned().unwrap_or_else(|| c.name.clone());
-            self.countries.push(Country {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                adjective,
-            });
+            self.countries.push(Country { code: c.code.clone(), name: c.name.clone(), adjective });
             for (list, form) in [
                 (&c.en, CountryForm::Name),
                 (&c.ar, CountryForm::Name),
@@ -708,12 +660,7 @@ impl Resources {
                 "government" => "government",
                 "group" => "group",
                 "media" => "media",
-                other => {
-                    return Err(invalid(
-                        f.name,
-                        format!("org {}: unknown kind {other:?}", o.id),
-                    ))
-                }
+                other => return Err(invalid(f.name, format!("org {}: unknown kind {other:?}", o.id))),
             };
             if self.org_index.contains_key(&o.id) {
                 return Err(invalid(f.name, format!("org id {} listed twice", o.id)));
@@ -735,26 +682,14 @@ impl Resources {
             let gender = match p.gender.as_str() {
                 "m" => Gender::Male,
                 "f" => Gender::Female,
-                other => {
-                    return Err(invalid(
-                        f.name,
-                        format!("person {}: gender {other:?} (m or f)", p.id),
-                    ))
-                }
+                other => return Err(invalid(f.name, format!("person {}: gender {other:?} (m or f)", p.id))),
             };
             let mut offices = Vec::new();
             for o in &p.offices {
                 let from = parse_date(f.name, &p.id, &o.from)?;
-                let until = o
-                    .until
-                    .as_deref()
-                    .map(|u| parse_date(f.name, &p.id, u))
-                    .transpose()?;
+                let until = o.until.as_deref().map(|u| parse_date(f.name, &p.id, u)).transpose()?;
                 if until.is_some_and(|u| u < from) {
-                    return Err(invalid(
-                        f.name,
-                        format!("person {}: office ends before it starts", p.id),
-                    ));
+                    return Err(invalid(f.name, format!("person {}: office ends before it starts", p.id)));
                 }
                 offices.push(Office {
                     role: role_index(f.name, &o.role)?,
@@ -769,10 +704,7 @@ impl Resources {
             }
             let idx = self.persons.len() as u32;
             for (k, o) in offices.iter().enumerate() {
-                self.holders
-                    .entry((o.role, o.of.clone()))
-                    .or_default()
-                    .push((idx, k));
+                self.holders.entry((o.role, o.of.clone())).or_default().push((idx, k));
             }
             self.persons.push(Person {
                 id: p.id.clone(),
@@ -789,28 +721,18 @@ impl Resources {
     }
 
     fn add_roles(&mut self, f: &DataFile) -> Result<(), ResourceError> {
-        let rf: RolesFile = toml::from_str(f.text).map_err(|e| ResourceError::Toml {
-            file: f.name.into(),
-            source: e,
-        })?;
+        let rf: RolesFile =
+            toml::from_str(f.text).map_err(|e| ResourceError::Toml { file: f.name.into(), source: e })?;
         for r in rf.role {
             let idx = self.roles.len() as u16;
-            self.roles.push(RoleDef {
-                role: role_index(f.name, &r.role)?,
-                title: r.title.clone(),
-                of: r.of.clone(),
-            });
+            self.roles.push(RoleDef { role: role_index(f.name, &r.role)?, title: r.title.clone(), of: r.of.clone() });
             for n in r.en.iter().chain(r.ar.iter()) {
                 self.entities.insert(n, Hit::Role(idx));
             }
         }
         for b in rf.body {
             let idx = self.bodies.len() as u16;
-            self.bodies.push(BodyDef {
-                id: b.id.clone(),
-                title: b.title.clone(),
-                of: b.of.clone(),
-            });
+            self.bodies.push(BodyDef { id: b.id.clone(), title: b.title.clone(), of: b.of.clone() });
             for n in b.en.iter().chain(b.ar.iter()) {
                 self.entities.insert(n, Hit::Body(idx));
             }
@@ -820,35 +742,22 @@ impl Resources {
 
     /// Every `of`, `country` and `parent` must name a known country or org.
     fn check_references(&self, files: &DataFiles) -> Result<(), ResourceError> {
-        let where_ = files
-            .gazetteers
-            .iter()
-            .map(|f| f.name)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let known = |s: &str| {
-            s == "UN" || self.country_index.contains_key(s) || self.org_index.contains_key(s)
-        };
+        let where_ = files.gazetteers.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
+        let known = |s: &str| s == "UN" || self.country_index.contains_key(s) || self.org_index.contains_key(s);
         if self.countries.is_empty() {
             return Ok(());
         }
         for p in &self.persons {
             for o in &p.offices {
                 if !known(&o.of) {
-                    return Err(invalid(
-                        &where_,
-                        format!("person {}: office of unknown {:?}", p.id, o.of),
-                    ));
+                    return Err(invalid(&where_, format!("person {}: office of unknown {:?}", p.id, o.of)));
                 }
             }
         }
         for o in &self.orgs {
             if let Some(parent) = &o.parent {
                 if !self.org_index.contains_key(parent) {
-                    return Err(invalid(
-                        &where_,
-                        format!("org {}: unknown parent {parent:?}", o.id),
-                    ));
+                    return Err(invalid(&where_, format!("org {}: unknown parent {parent:?}", o.id)));
                 }
             }
         }
@@ -862,17 +771,14 @@ impl Resources {
         list.iter()
             .filter(|(p, k)| {
                 let o = &self.persons[*p as usize].offices[*k];
-                o.holds_on(date)
-                    && (for_.is_none() || o.for_.is_none() || o.for_.as_deref() == for_)
+                o.holds_on(date) && (for_.is_none() || o.for_.is_none() || o.for_.as_deref() == for_)
             })
             .max_by_key(|(p, k)| self.persons[*p as usize].offices[*k].from)
             .map(|(p, _)| *p)
     }
 
     pub fn country(&self, code: &str) -> Option<&Country> {
-        self.country_index
-            .get(code)
-            .map(|&i| &self.countries[i as usize])
+        self.country_index.get(code).map(|&i| &self.countries[i as usize])
     }
 
     /// Whether a normalised word list holds this phrase (used by tests of data files).

@@ -49,9 +49,7 @@ impl Layout {
         self.quote_of.get(i).is_some_and(|q| q.is_some())
     }
     pub fn quote_at(&self, i: usize) -> Option<&Quote> {
-        self.quote_of
-            .get(i)
-            .and_then(|q| q.map(|q| &self.quotes[q as usize]))
+        self.quote_of.get(i).and_then(|q| q.map(|q| &self.quotes[q as usize]))
     }
 }
 
@@ -67,18 +65,15 @@ const MAX_QUOTE_DEPTH: usize = 3;
 
 /// Words after which a full stop does not end a sentence.
 const ABBREVIATIONS: [&str; 34] = [
-    "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "st", "jr", "sr", "no",
-    "prof", "sept", "sep", "jan", "feb", "aug", "oct", "nov", "dec", "inc", "co", "corp", "vs",
-    "maj", "capt", "adm", "sgt", "pres", "rev", "ft",
+    "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "st", "jr", "sr", "no", "prof", "sept", "sep",
+    "jan", "feb", "aug", "oct", "nov", "dec", "inc", "co", "corp", "vs", "maj", "capt", "adm", "sgt", "pres", "rev",
+    "ft",
 ];
 
 /// Splits a field into paragraphs, quotations and sentences.
 pub fn layout(t: &Tokens) -> Layout {
     let n = t.len();
-    let mut out = Layout {
-        quote_of: vec![None; n],
-        ..Default::default()
-    };
+    let mut out = Layout { quote_of: vec![None; n], ..Default::default() };
     // Paragraphs: runs of tokens between line breaks.
     let mut p0 = 0;
     for i in 1..=n {
@@ -96,13 +91,7 @@ pub fn layout(t: &Tokens) -> Layout {
     out
 }
 
-fn find_quotes(
-    t: &Tokens,
-    a: usize,
-    b: usize,
-    quotes: &mut Vec<Quote>,
-    quote_of: &mut [Option<u32>],
-) {
+fn find_quotes(t: &Tokens, a: usize, b: usize, quotes: &mut Vec<Quote>, quote_of: &mut [Option<u32>]) {
     // A stack of open quotations; the straight quote closes the innermost
     // straight quote if one is open, otherwise opens one.
     let mut stack: Vec<(usize, &str)> = Vec::new();
@@ -116,39 +105,25 @@ fn find_quotes(
             if let Some(pos) = stack.iter().rposition(|(_, m)| *m == "\"") {
                 let (o, _) = stack[pos];
                 stack.truncate(pos);
-                quotes.push(Quote {
-                    open: o,
-                    close: i,
-                    closed: true,
-                });
+                quotes.push(Quote { open: o, close: i, closed: true });
             } else if stack.len() < MAX_QUOTE_DEPTH {
                 stack.push((i, "\""));
             }
-        } else if is_open_mark(s) && !(s == "“" && stack.last().is_some_and(|(_, m)| *m == "„"))
-        {
+        } else if is_open_mark(s) && !(s == "“" && stack.last().is_some_and(|(_, m)| *m == "„")) {
             // Deeper nesting is not real quoting; ignoring it keeps the work linear.
             if stack.len() < MAX_QUOTE_DEPTH {
                 stack.push((i, s));
             }
-        } else if is_close_mark(s) || (s == "“" && stack.last().is_some_and(|(_, m)| *m == "„"))
-        {
+        } else if is_close_mark(s) || (s == "“" && stack.last().is_some_and(|(_, m)| *m == "„")) {
             if let Some((o, _)) = stack.pop() {
-                quotes.push(Quote {
-                    open: o,
-                    close: i,
-                    closed: true,
-                });
+                quotes.push(Quote { open: o, close: i, closed: true });
             }
         }
     }
     // The outermost unclosed quotation runs to the end of the paragraph; the
     // marks opened inside it are taken as part of its text.
     if let Some(&(o, _)) = stack.first() {
-        quotes.push(Quote {
-            open: o,
-            close: b,
-            closed: false,
-        });
+        quotes.push(Quote { open: o, close: b, closed: false });
     }
     // Outer quotations first so that inner ones overwrite them.
     quotes[first..].sort_by_key(|q| (q.open, std::cmp::Reverse(q.close)));
@@ -172,8 +147,7 @@ fn split_sentences(
     let mut i = a;
     while i < b {
         let tok = &t.toks[i];
-        let end_mark =
-            tok.kind == TokenKind::Punct && matches!(t.norm(i), "." | "!" | "?" | "؟" | "…");
+        let end_mark = tok.kind == TokenKind::Punct && matches!(t.norm(i), "." | "!" | "?" | "؟" | "…");
         if end_mark && quote_of[i].is_none() && !is_abbreviation(t, i) {
             // Keep runs of end marks and closing quotes with the sentence.
             let mut j = i + 1;
@@ -186,11 +160,7 @@ fn split_sentences(
             {
                 j += 1;
             }
-            out.push(Sentence {
-                start: s0,
-                end: j,
-                paragraph,
-            });
+            out.push(Sentence { start: s0, end: j, paragraph });
             s0 = j;
             i = j;
             continue;
@@ -198,11 +168,7 @@ fn split_sentences(
         i += 1;
     }
     if s0 < b {
-        out.push(Sentence {
-            start: s0,
-            end: b,
-            paragraph,
-        });
+        out.push(Sentence { start: s0, end: b, paragraph });
     }
 }
 
@@ -227,37 +193,19 @@ mod tests {
     fn sentences(text: &str) -> Vec<String> {
         let t = tokenize(text);
         let l = layout(&t);
-        l.sentences
-            .iter()
-            .map(|s| text[t.toks[s.start].start..t.toks[s.end - 1].end].to_string())
-            .collect()
+        l.sentences.iter().map(|s| text[t.toks[s.start].start..t.toks[s.end - 1].end].to_string()).collect()
     }
 
     #[test]
     fn english_sentences_respect_abbreviations_and_quotes() {
         let s = sentences("Mr. Putin met the U.S. envoy. \"We agree. We hope,\" he said. Done!");
-        assert_eq!(
-            s,
-            vec![
-                "Mr. Putin met the U.S. envoy.",
-                "\"We agree. We hope,\" he said.",
-                "Done!"
-            ]
-        );
+        assert_eq!(s, vec!["Mr. Putin met the U.S. envoy.", "\"We agree. We hope,\" he said.", "Done!"]);
     }
 
     #[test]
     fn arabic_sentences_and_guillemets() {
         let s = sentences("قال لافروف «نحن مستعدون. نعم». وأضاف أن الأمر جيد؟ نعم\nسطر جديد");
-        assert_eq!(
-            s,
-            vec![
-                "قال لافروف «نحن مستعدون. نعم».",
-                "وأضاف أن الأمر جيد؟",
-                "نعم",
-                "سطر جديد"
-            ]
-        );
+        assert_eq!(s, vec!["قال لافروف «نحن مستعدون. نعم».", "وأضاف أن الأمر جيد؟", "نعم", "سطر جديد"]);
     }
 
     #[test]

@@ -105,16 +105,12 @@ fn push_norm(c: char, out: &mut String) {
         'ڤ' => 'ف',
         'گ' => 'ك',
         '’' | '‘' | 'ʼ' | '`' | '´' => '\'',
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
-            'a'
-        }
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
         'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => 'c',
         'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
         'ì' | 'í' | 'î' | 'ï' | 'ı' | 'ī' | 'İ' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
         'ñ' | 'ń' | 'ň' | 'Ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => {
-            'o'
-        }
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
         'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
         'ş' | 'ś' | 'š' | 'Ş' | 'Ś' | 'Š' => 's',
         'ğ' | 'Ğ' => 'g',
@@ -165,9 +161,8 @@ pub fn tokenize(text: &str) -> Tokens {
         let n0 = norm.len() as u32;
         if is_word_char(c) {
             let script = script_of(c);
-            let digits_only = c.is_ascii_digit()
-                || ('\u{0660}'..='\u{0669}').contains(&c)
-                || ('\u{06F0}'..='\u{06F9}').contains(&c);
+            let digits_only =
+                c.is_ascii_digit() || ('\u{0660}'..='\u{0669}').contains(&c) || ('\u{06F0}'..='\u{06F9}').contains(&c);
             let mut all_digits = digits_only;
             let mut end = i + c.len_utf8();
             push_norm(c, &mut norm);
@@ -192,8 +187,7 @@ pub fn tokenize(text: &str) -> Tokens {
                     let after = &text[j + d.len_utf8()..];
                     let mut ac = after.chars();
                     let next = ac.next();
-                    let possessive = matches!(next, Some('s') | Some('S'))
-                        && !ac.next().is_some_and(is_word_char);
+                    let possessive = matches!(next, Some('s') | Some('S')) && !ac.next().is_some_and(is_word_char);
                     if next.is_some_and(|x| x.is_alphabetic()) && !possessive {
                         norm.push('\'');
                         end = j + d.len_utf8();
@@ -208,8 +202,8 @@ pub fn tokenize(text: &str) -> Tokens {
                     let after = bytes.get(j + 1).copied();
                     let is_abbrev_letter = after.is_some_and(|b| b.is_ascii_alphabetic())
                         && !bytes.get(j + 2).is_some_and(|b| b.is_ascii_alphabetic());
-                    let prev_was_abbrev = norm.ends_with(|ch: char| ch.is_alphabetic())
-                        && norm[n0 as usize..].contains('.');
+                    let prev_was_abbrev =
+                        norm.ends_with(|ch: char| ch.is_alphabetic()) && norm[n0 as usize..].contains('.');
                     if is_abbrev_letter || prev_was_abbrev {
                         norm.push('.');
                         end = j + 1;
@@ -226,9 +220,7 @@ pub fn tokenize(text: &str) -> Tokens {
             // Numbers with separators: 8,000 or 7.3 stay one token.
             if all_digits {
                 while let Some(&(j, d)) = it.peek() {
-                    if (d == ',' || d == '.')
-                        && bytes.get(j + 1).is_some_and(|b| b.is_ascii_digit())
-                    {
+                    if (d == ',' || d == '.') && bytes.get(j + 1).is_some_and(|b| b.is_ascii_digit()) {
                         norm.push(d);
                         it.next();
                         while let Some(&(k, e)) = it.peek() {
@@ -250,11 +242,7 @@ pub fn tokenize(text: &str) -> Tokens {
                 start: i,
                 end,
                 norm: (n0, norm.len() as u32),
-                kind: if all_digits {
-                    TokenKind::Number
-                } else {
-                    TokenKind::Word
-                },
+                kind: if all_digits { TokenKind::Number } else { TokenKind::Word },
                 script,
                 capitalised,
                 newline_before: newline,
@@ -305,9 +293,7 @@ pub fn tokenize(text: &str) -> Tokens {
 /// و and ف, the prepositions ب ل ك, and their combinations with the article.
 /// Returns the candidate stems, longest first, without the original form.
 pub fn arabic_stems(word: &str) -> impl Iterator<Item = &str> {
-    const PREFIXES: [&str; 14] = [
-        "وبال", "وال", "فال", "بال", "كال", "وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ك",
-    ];
+    const PREFIXES: [&str; 14] = ["وبال", "وال", "فال", "بال", "كال", "وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ك"];
     let mut out: [Option<&str>; 4] = [None; 4];
     let mut n = 0;
     // "لل" is ل + ال with the alef dropped: للأمم = ل + الأمم.
@@ -386,10 +372,7 @@ mod tests {
             norms("The U.S. said Russia's 8,000 troops"),
             vec!["the", "u.s.", "said", "russia", "'s", "8,000", "troops"]
         );
-        assert_eq!(
-            norms("U.N. envoy. Then"),
-            vec!["u.n.", "envoy", ".", "then"]
-        );
+        assert_eq!(norms("U.N. envoy. Then"), vec!["u.n.", "envoy", ".", "then"]);
         assert_eq!(norms("don't stop."), vec!["don't", "stop", "."]);
     }
 

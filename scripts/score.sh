@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Scores the extractor on every gold set in ../shared/corpus with the shared
+# scorer. Usage: scripts/score.sh [-v]   (needs a built target/release/demarche)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${DEMARCHE_SHARED:-../shared}
+bin=${DEMARCHE_BIN:-target/release/demarche}
+if [ ! -d "$shared/corpus" ]; then
+  echo "score.sh: $shared/corpus not found; set DEMARCHE_SHARED" >&2
+  exit 2
+fi
+[ -x "$bin" ] || cargo build --release --quiet
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+c="$shared/corpus"
+score() { python3 "$shared/tools/score.py" "$@"; }
+"$bin" extract --input "$c/articles/seed-ar-baladi.jsonl" --output "$out/seed.jsonl" 2>/dev/null
+echo "== seed (ar, 21 gold statements)"
+score --gold "$c/gold/seed-ar-baladi.gold.jsonl" --pred "$out/seed.jsonl" "$@"
+"$bin" extract --input "$c/gold/dev/articles.jsonl" --output "$out/dev.jsonl" 2>/dev/null
+echo "== dev ar (3 articles)"
+score --gold "$c"/gold/dev/ar-*.gold.jsonl --pred "$out/dev.jsonl" "$@"
+echo "== dev en (3 articles)"
+score --gold "$c"/gold/dev/en-*.gold.jsonl --pred "$out/dev.jsonl" "$@"
+"$bin" extract --input "$c/polnear-dev/articles.jsonl" --output "$out/polnear.jsonl" 2>/dev/null
+echo "== PolNeAR dev (84 en articles, --spans-only)"
+score --gold "$c/polnear-dev/gold.jsonl" --pred "$out/polnear.jsonl" --spans-only "$@" | head -5
