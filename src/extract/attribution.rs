@@ -10,7 +10,7 @@
 //! the cue when the cue closes the sentence, or the rest of the clause.
 
 use super::doc::Doc;
-use super::resources::{Frame, Hit};
+use super::resources::{CountryForm, Frame, Hit};
 use super::segment::Sentence;
 use super::text::{Script, TokenKind};
 
@@ -114,9 +114,18 @@ impl Doc<'_> {
     /// Walks right from `start` over a noun phrase.
     fn np_forward(&self, start: usize, limit: usize) -> Option<(usize, usize)> {
         let mut e = start;
+        let mut complete = false;
         while e < limit && e - start < MAX_NP {
             if let Some(m) = self.ent(e) {
                 if m.start == e && m.end <= limit {
+                    // Verb-subject-object: once the subject has its head (a name, an
+                    // organisation, a country), a new title or name is the object:
+                    // «أبلغت دول الخليج وزير الخارجية الأمريكي جون كيري».
+                    let head = matches!(m.value, Hit::Person(_) | Hit::Org(_) | Hit::Country(_, CountryForm::Name));
+                    if complete && (head || matches!(m.value, Hit::Role(_))) {
+                        break;
+                    }
+                    complete |= head;
                     // A country name with a proclitic preposition (لروسيا) is an object, not part of the actor.
                     if m.clitic
                         && e > start
@@ -362,7 +371,16 @@ impl Doc<'_> {
                 if let Some(c) = self.cue_at(i) {
                     let def = &self.res.cue_defs[c.value as usize];
                     let joined = i > from && self.joins_clauses(i - 1);
-                    let conj = self.t.toks[i].script == Script::Arabic && self.norm(i).starts_with('و');
+                    // «وأضاف»: a conjunction stripped from the cue (not و of the root, as in «وافقت»).
+                    let conj = c.clitic && self.t.toks[i].script == Script::Arabic;
+                    // ", but she raised concerns": a new subject after a joiner starts a new statement.
+                    if !conj && !joined && self.t.toks[i].script == Script::Latin {
+                        if let Some((a, _)) = self.np_back(i, from) {
+                            if a > from + 3 && self.joins_clauses(a - 1) {
+                                return a - 1;
+                            }
+                        }
+                    }
                     if (def.participle && joined)
                         || (def.frame == Frame::Source && self.is_punct(i - 1, ",،"))
                         || joined
@@ -631,7 +649,13 @@ impl Doc<'_> {
         }
         let a = self.after_topic_marker(start, b);
         let ok = (a..b).all(|i| (self.np_token(i) || self.is_punct(i, ",،")) && !self.layout.in_quote(i));
-        (ok && self.has_entity(a, b)).then_some((a, b))
+        if ok && self.has_entity(a, b) {
+            return Some((a, b));
+        }
+        // Mid-sentence, after «إلا أن», «لكن», «فيما»: «إلا أن وزارة الخارجية الأميركية أكدت».
+        let (a, b) = self.np_back(end, s.start)?;
+        let opened = a == s.start || self.stop_word(a - 1) || self.is_punct(a - 1, ",،");
+        (opened && self.has_entity(a, b) && b == end).then_some((a, b))
     }
 
     /// «أما»-style topic markers are not part of the subject.
@@ -645,7 +669,7 @@ impl Doc<'_> {
     /// Whether a cue continues the previous statement of its sentence
     /// ("said ... and added", «قال ... وأضاف»).
     fn joined_to_previous(&self, cs: usize, s: &Sentence) -> bool {
-        cs > s.start && (self.joins_clauses(cs - 1) || self.norm(cs).starts_with('و'))
+        cs > s.start && (self.joins_clauses(cs - 1) || self.cue_at(cs).is_some_and(|c| c.clitic))
     }
 
     /// An object phrase at `k`: an entity (country, person, org, regime word) or a short noun phrase.

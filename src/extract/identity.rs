@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::doc::Doc;
 use super::resources::{CountryForm, Gender, Hit, Resources};
+use super::text::Script;
 use crate::event::EntityKind;
 
 /// What the head of a phrase refers to.
@@ -167,6 +168,15 @@ impl Doc<'_> {
                     return Some((seg_start, j));
                 }
                 seg_start = j + 1;
+            }
+        }
+        // Arabic: the words after the last gazetteer phrase, when a title precedes them:
+        // «نائب وزير الخارجية الروسي ميخائيل بوغدانوف».
+        let last_ent_end = (a..b).filter_map(|i| self.ent(i).map(|m| m.end)).max()?;
+        if last_ent_end < b && b - last_ent_end <= 3 {
+            let tail = (last_ent_end, b);
+            if (tail.0..tail.1).all(|i| self.t.toks[i].script == Script::Arabic && self.ent(i).is_none()) {
+                return Some(tail);
             }
         }
         None

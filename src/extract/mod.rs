@@ -217,6 +217,11 @@ impl Extractor {
         let mut sentence_dates: HashMap<usize, (NaiveDate, Precision, String)> = HashMap::new();
         for c in &cands {
             let date_hint = article.published_day;
+            // A carried Arabic speaker with no complement of its own is more often an
+            // idiom («ولفت نظر الحكومة») than a statement.
+            if c.weak_claim && matches!(c.actor, ActorSlot::Carried) && d.t.toks[c.cue.0].script == text::Script::Arabic {
+                continue;
+            }
             let Some(actor) = self.resolve_actor(d, c, speakers, &sentence_actor, date_hint, focus, mentioned) else {
                 continue;
             };
@@ -386,7 +391,16 @@ impl Extractor {
         focus: Option<u16>,
         mentioned: &[u16],
     ) -> Option<ResolvedActor> {
-        let last = || speakers.last().map(|s| s.identity.clone());
+        // A carried Arabic speaker agrees with its verb: «وأضافت» is a woman, a
+        // ministry or a country; «وأضاف» a man; «وأضافوا» several.
+        let agreement = arabic_agreement(d, c);
+        let last = || {
+            speakers
+                .iter()
+                .rev()
+                .find(|s| agreement.is_none_or(|g| agrees(g, &s.identity)))
+                .map(|s| s.identity.clone())
+        };
         match c.actor {
             ActorSlot::SameAsPrevious => {
                 if let Some((si, id, _)) = sentence_actor.as_ref().filter(|(si, _, _)| *si == c.sentence) {
@@ -748,3 +762,36 @@ impl Extractor {
         x.clamp(0.05, 0.99)
     }
 }
+
+/// The person and number an Arabic past-tense cue marks on its subject.
+fn arabic_agreement(d: &Doc, c: &Candidate) -> Option<Gender> {
+    let i = c.cue.0;
+    if d.t.toks[i].script != text::Script::Arabic || c.cue.1 != i + 1 {
+        return None;
+    }
+    let w = d.norm(i);
+    if w.ends_with("وا") {
+        Some(Gender::Plural)
+    } else if w.ends_with('ت') {
+        Some(Gender::Female)
+    } else if w.ends_with(|ch: char| "اهينو".contains(ch)) {
+        // Participles, duals and present forms: no safe reading.
+        None
+    } else {
+        Some(Gender::Male)
+    }
+}
+
+fn agrees(verb: Gender, id: &Identity) -> bool {
+    let collective = matches!(id.kind, EntityKind::Country | EntityKind::Government | EntityKind::Organization | EntityKind::Group);
+    match verb {
+        Gender::Plural => collective || id.gender == Some(Gender::Plural),
+        Gender::Female => id.gender == Some(Gender::Female) || collective,
+        Gender::Male => {
+            id.gender == Some(Gender::Male)
+                || matches!(id.kind, EntityKind::Organization | EntityKind::Group)
+                || (id.gender.is_none() && matches!(id.kind, EntityKind::Person | EntityKind::Unknown))
+        }
+    }
+}
+
