@@ -276,7 +276,7 @@ impl Doc<'_> {
         if cue.frame == Frame::Object || cue.frame == Frame::Noun {
             if let Some((a, b)) = self.object_at(k, clause_end) {
                 cand.object = Some((a, b));
-                if cue.frame == Frame::Object {
+                if cue.frame == Frame::Object && !arabic {
                     // The claim keeps its object: "Russia of trying to deflect blame".
                     let claim_end = self.trim_end(a, clause_end);
                     if claim_end > a {
@@ -292,7 +292,9 @@ impl Doc<'_> {
         if let Some(c) = self.complement(k, s, clause_end) {
             cand.claim = (c.0, c.1);
             cand.quote = c.2;
-        } else if let Some((a, b, q)) = self.claim_before_cue(cs, s).filter(|_| right_np.is_some() || left_np.is_some())
+        } else if let Some((a, b, q)) = self
+            .claim_before_cue(cs, s)
+            .filter(|_| (right_np.is_some() || left_np.is_some()) && self.trim_end(k, clause_end) <= k)
         {
             cand.claim = (a, b);
             cand.quote = q;
@@ -680,6 +682,15 @@ impl Doc<'_> {
         if let Some(m) = self.ent(k) {
             if m.start == k {
                 let mut e = m.end;
+                // A title with its qualifier and name: «وزير الخارجية الأمريكي جون كيري».
+                if matches!(m.value, Hit::Role(_)) {
+                    while let Some(n) = self.ent(e).filter(|n| n.start == e && n.end <= end) {
+                        if !matches!(n.value, Hit::Country(_, CountryForm::Adjective) | Hit::Person(_) | Hit::Org(_)) {
+                            break;
+                        }
+                        e = n.end;
+                    }
+                }
                 // "Russia and Iran", «روسيا وإيران»
                 while e < end {
                     if self.norm(e) == "and" {

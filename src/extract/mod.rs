@@ -219,7 +219,8 @@ impl Extractor {
             let date_hint = article.published_day;
             // A carried Arabic speaker with no complement of its own is more often an
             // idiom («ولفت نظر الحكومة») than a statement.
-            if c.weak_claim && matches!(c.actor, ActorSlot::Carried) && d.t.toks[c.cue.0].script == text::Script::Arabic {
+            if c.weak_claim && matches!(c.actor, ActorSlot::Carried) && d.t.toks[c.cue.0].script == text::Script::Arabic
+            {
                 continue;
             }
             let Some(actor) = self.resolve_actor(d, c, speakers, &sentence_actor, date_hint, focus, mentioned) else {
@@ -395,11 +396,7 @@ impl Extractor {
         // ministry or a country; «وأضاف» a man; «وأضافوا» several.
         let agreement = arabic_agreement(d, c);
         let last = || {
-            speakers
-                .iter()
-                .rev()
-                .find(|s| agreement.is_none_or(|g| agrees(g, &s.identity)))
-                .map(|s| s.identity.clone())
+            speakers.iter().rev().find(|s| agreement.is_none_or(|g| agrees(g, &s.identity))).map(|s| s.identity.clone())
         };
         match c.actor {
             ActorSlot::SameAsPrevious => {
@@ -619,6 +616,11 @@ impl Extractor {
         {
             return EventDate { value: Some(v.to_string()), precision: p, basis: DateBasis::Carried, text: None };
         }
+        // The time of the narrative: a statement one or two sentences back was dated
+        // ("officials said on Sunday ... Haley said ..."; «أعلنت أمس ... وقالت»).
+        if let Some((v, p)) = self.narrative_date(d, c.sentence) {
+            return EventDate { value: Some(v.to_string()), precision: p, basis: DateBasis::Carried, text: None };
+        }
         if c.present {
             if let Some(p) = article.published_day {
                 return EventDate {
@@ -630,6 +632,37 @@ impl Extractor {
             }
         }
         none
+    }
+
+    /// The date of a statement in one of the two sentences before `si` in the
+    /// same or the previous paragraph: a date next to a cue ("said on Sunday",
+    /// «أعلنت أمس»), outside quotations.
+    fn narrative_date(&self, d: &Doc, si: usize) -> Option<(NaiveDate, Precision)> {
+        let here = d.layout.sentences[si].paragraph;
+        for back in 1..=2 {
+            let sj = si.checked_sub(back)?;
+            let s = &d.layout.sentences[sj];
+            if s.paragraph + 1 < here {
+                return None;
+            }
+            let cue_positions: Vec<usize> = d
+                .cues
+                .iter()
+                .filter(|m| {
+                    m.start >= s.start && m.start < s.end && !d.layout.in_quote(m.start) && !d.negative[m.start]
+                })
+                .map(|m| m.start)
+                .collect();
+            let found = d
+                .dates
+                .iter()
+                .filter(|x| x.start >= s.start && x.end <= s.end && x.value.is_some() && !d.layout.in_quote(x.start))
+                .find(|x| cue_positions.iter().any(|&c| x.start + 12 >= c && x.start <= c + 4));
+            if let Some(x) = found {
+                return Some((x.value?, x.precision));
+            }
+        }
+        None
     }
 
     /// Addressees and objects of the statement.
@@ -670,8 +703,20 @@ impl Extractor {
             i += 1;
         }
         // Hostile and binding kinds point at the parties named in the claim.
-        if matches!(kind, "accuse" | "disapprove" | "warn" | "threaten" | "demand" | "appeal" | "reject" | "agree") {
+        if matches!(
+            kind,
+            "accuse" | "disapprove" | "warn" | "threaten" | "demand" | "appeal" | "reject" | "agree" | "praise"
+        ) {
             spans.extend(self.entity_spans(d, c.claim.0, c.claim.1));
+        } else {
+            // Other kinds: parties the claim is directed at ("a response to Tehran",
+            // "hold Iran accountable", «ضد إيران»), not those it merely mentions.
+            for (a, b) in self.entity_spans(d, c.claim.0, c.claim.1) {
+                let directed = a > c.claim.0 && d.phrase_ending(&self.res.words.directed, a, c.claim.0).is_some();
+                if directed {
+                    spans.push((a, b));
+                }
+            }
         }
         let mut out: Vec<(Identity, (usize, usize))> = Vec::new();
         for (a, b) in spans {
@@ -686,6 +731,10 @@ impl Extractor {
                 if self.res.orgs[o as usize].kind == "media" {
                     continue;
                 }
+            }
+            // "the ministry", «الخارجية» without a country: nobody in particular.
+            if matches!(reading.head, Head::Body { country: None, .. } | Head::Role { country: None, org: None, .. }) {
+                continue;
             }
             let Some(id) = self.res.identify(&reading, d.slice(a, b), date, focus, mentioned) else {
                 continue;
@@ -783,7 +832,8 @@ fn arabic_agreement(d: &Doc, c: &Candidate) -> Option<Gender> {
 }
 
 fn agrees(verb: Gender, id: &Identity) -> bool {
-    let collective = matches!(id.kind, EntityKind::Country | EntityKind::Government | EntityKind::Organization | EntityKind::Group);
+    let collective =
+        matches!(id.kind, EntityKind::Country | EntityKind::Government | EntityKind::Organization | EntityKind::Group);
     match verb {
         Gender::Plural => collective || id.gender == Some(Gender::Plural),
         Gender::Female => id.gender == Some(Gender::Female) || collective,
@@ -794,4 +844,3 @@ fn agrees(verb: Gender, id: &Identity) -> bool {
         }
     }
 }
-

@@ -118,6 +118,9 @@ pub struct Words {
     /// Location prepositions: an entity right after one is a place, not a target.
     #[serde(default)]
     pub place_preps: Vec<String>,
+    /// Words before an entity that direct the claim at it: "against", "to", «ضد».
+    #[serde(default)]
+    pub directed: Vec<String>,
     /// Generic nouns naming the government in focus ("the regime", «النظام»).
     #[serde(default)]
     pub regime: Vec<String>,
@@ -216,6 +219,7 @@ pub struct WordSets {
     pub place_prep: PhraseMatcher<()>,
     pub regime: PhraseMatcher<()>,
     pub side: PhraseMatcher<()>,
+    pub directed: PhraseMatcher<()>,
     pub claim_kind: PhraseMatcher<u32>,
 }
 
@@ -565,7 +569,8 @@ impl Resources {
         }
         let w = &lx.words;
         let ws = &mut self.words;
-        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 13] = [
+        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 14] = [
+            (&w.directed, &mut ws.directed),
             (&w.complementizers, &mut ws.complementizer),
             (&w.complement_preps, &mut ws.complement_prep),
             (&w.carry, &mut ws.carry),
