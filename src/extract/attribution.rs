@@ -16,6 +16,8 @@ use super::text::{Script, TokenKind};
 
 /// Noun phrases longer than this are not subjects.
 const MAX_NP: usize = 10;
+/// The longest claim, in tokens.
+const MAX_CLAIM: usize = 400;
 /// How far after the cue the complement (quote, that-clause, colon) may start.
 const MAX_COMPLEMENT_GAP: usize = 28;
 
@@ -75,7 +77,7 @@ impl Doc<'_> {
 
     /// Closing quotation mark of the quotation opened at `i`.
     fn quote_opened_at(&self, i: usize) -> Option<(usize, usize, bool)> {
-        self.layout.quotes.iter().find(|q| q.open == i).map(|q| (q.open, q.close, q.closed))
+        self.layout.opened_at(i).map(|q| (q.open, q.close, q.closed))
     }
 
     /// A token that may sit inside a noun phrase.
@@ -367,6 +369,9 @@ impl Doc<'_> {
     /// The token where the clause of a cue ends: the sentence end, or the next
     /// statement joined by a comma or "and" («، مضيفاً», ", adding").
     fn clause_end(&self, from: usize, end: usize) -> usize {
+        // A claim is at most MAX_CLAIM tokens: a longer "sentence" is not prose,
+        // and the bound keeps every cue's work constant.
+        let end = end.min(from + MAX_CLAIM);
         let mut i = from;
         while i < end {
             if !self.layout.in_quote(i) {
@@ -448,7 +453,7 @@ impl Doc<'_> {
     fn trim_end(&self, start: usize, mut end: usize) -> usize {
         while end > start && self.t.toks[end - 1].kind == TokenKind::Punct && !self.is_open_quote(end - 1) {
             // Keep a closing quote whose opening is inside the claim.
-            if let Some(q) = self.layout.quotes.iter().find(|q| q.close == end - 1) {
+            if let Some(q) = self.layout.closed_at(end - 1) {
                 if q.open >= start {
                     break;
                 }
@@ -536,15 +541,14 @@ impl Doc<'_> {
             i -= 1;
             let tok = &self.t.toks[i];
             if tok.kind == TokenKind::Punct {
-                if let Some(q) = self.layout.quotes.iter().find(|q| q.close == i && q.closed) {
+                if let Some(q) = self.layout.closed_at(i) {
                     if q.open >= s.start || self.layout.quote_at(s.start).is_some() {
                         return Some((q.open + 1, self.trim_end(q.open + 1, q.close), true));
                     }
                 }
                 if self.is_punct(i, ",،") {
                     // "..., the minister said" / "“...,” said X"
-                    if i > s.start && self.layout.quotes.iter().any(|q| q.close == i - 1) {
-                        let q = self.layout.quotes.iter().find(|q| q.close == i - 1)?;
+                    if let Some(q) = self.layout.closed_at(i - 1).filter(|_| i > s.start) {
                         return Some((q.open + 1, q.close, true));
                     }
                     let end = self.trim_end(s.start, i);
@@ -602,7 +606,7 @@ impl Doc<'_> {
         // A closing quotation mark after the comma: 'appearing on ABC's "This Week,"'.
         let comma_at = if self.is_punct(end - 1, ",،") {
             Some(end - 1)
-        } else if end >= 2 && self.is_punct(end - 2, ",،") && self.layout.quotes.iter().any(|q| q.close == end - 1) {
+        } else if end >= 2 && self.is_punct(end - 2, ",،") && self.layout.closed_at(end - 1).is_some() {
             Some(end - 2)
         } else {
             None

@@ -59,6 +59,20 @@ impl<'a> Doc<'a> {
         Doc { text, t, layout, res, ents, ent_cover, cues, cue_start, dates, date_cover, negative }
     }
 
+    /// The dates starting inside `[a, b)`, in order.
+    pub fn dates_in(&self, a: usize, b: usize) -> &[DateExpr] {
+        let lo = self.dates.partition_point(|x| x.start < a);
+        let hi = self.dates.partition_point(|x| x.start < b);
+        &self.dates[lo..hi]
+    }
+
+    /// The cues starting inside `[a, b)`, in order.
+    pub fn cues_in(&self, a: usize, b: usize) -> &[Match<u32>] {
+        let lo = self.cues.partition_point(|x| x.start < a);
+        let hi = self.cues.partition_point(|x| x.start < b);
+        &self.cues[lo..hi]
+    }
+
     pub fn len(&self) -> usize {
         self.t.len()
     }
@@ -103,9 +117,7 @@ impl<'a> Doc<'a> {
         if i >= self.len() {
             return None;
         }
-        let mut buf = Vec::new();
-        m.matches_at(self.text, &self.t, i, &mut buf);
-        buf.iter().map(|x| x.end).max()
+        m.longest_at(self.text, &self.t, i).map(|x| x.end)
     }
 
     /// The phrase of `m` starting at `i`, with its value.
@@ -113,23 +125,17 @@ impl<'a> Doc<'a> {
         if i >= self.len() {
             return None;
         }
-        let mut buf = Vec::new();
-        m.matches_at(self.text, &self.t, i, &mut buf);
-        buf.into_iter().max_by_key(|x| x.end)
+        m.longest_at(self.text, &self.t, i)
     }
 
     /// A phrase of `m` ending exactly at `end` (exclusive), searching back a few tokens.
     pub fn phrase_ending<T: Copy>(&self, m: &PhraseMatcher<T>, end: usize, floor: usize) -> Option<usize> {
         let lo = end.saturating_sub(4).max(floor);
-        let mut buf = Vec::new();
-        for s in (lo..end).rev() {
-            buf.clear();
-            m.matches_at(self.text, &self.t, s, &mut buf);
-            if buf.iter().any(|x| x.end == end) {
-                return Some(s);
-            }
-        }
-        None
+        (lo..end).rev().find(|&s| {
+            let mut hit = false;
+            m.matches_at_each(self.text, &self.t, s, &mut |x| hit |= x.end == end);
+            hit
+        })
     }
 
     pub fn is_complementizer(&self, i: usize) -> Option<usize> {

@@ -6,9 +6,9 @@
 //! their combinations with the article) are tried on the first token only:
 //! «وبالولايات المتحدة» finds «الولايات المتحدة».
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
-use super::text::{arabic_stems, tokenize, Script, TokenKind, Tokens};
+use super::text::{tokenize, Script, TokenKind, Tokens};
 
 #[derive(Debug, Clone)]
 struct Entry<T> {
@@ -44,14 +44,14 @@ pub struct PhraseMatcher<T> {
 
 impl<T> Default for PhraseMatcher<T> {
     fn default() -> Self {
-        PhraseMatcher { by_first: HashMap::new(), len: 0, conjunctions_only: false }
+        PhraseMatcher { by_first: HashMap::default(), len: 0, conjunctions_only: false }
     }
 }
 
 impl<T> PhraseMatcher<T> {
     /// A matcher for verbs and particles: only و / ف are stripped.
     pub fn for_verbs() -> Self {
-        PhraseMatcher { by_first: HashMap::new(), len: 0, conjunctions_only: true }
+        PhraseMatcher { by_first: HashMap::default(), len: 0, conjunctions_only: true }
     }
 }
 
@@ -84,7 +84,7 @@ impl<T: Copy> PhraseMatcher<T> {
         let list = self.by_first.entry(first).or_default();
         // Several entries may share a phrase (a name used by two people): keep all.
         list.push(Entry { rest, value, acronym, proper });
-        list.sort_by_key(|e| std::cmp::Reverse(e.rest.len()));
+        list.sort_by(|a, b| a.rest.cmp(&b.rest));
         self.len += 1;
     }
 
@@ -96,42 +96,75 @@ impl<T: Copy> PhraseMatcher<T> {
         self.len == 0
     }
 
-    /// All phrases starting at token `i`, longest first, appended to `out`.
+    /// All phrases starting at token `i`, appended to `out`.
     pub fn matches_at(&self, text: &str, t: &Tokens, i: usize, out: &mut Vec<Match<T>>) {
+        self.each_at(text, t, i, &mut |m| out.push(m));
+    }
+
+    /// The longest phrase starting at token `i`, without allocating.
+    pub fn longest_at(&self, text: &str, t: &Tokens, i: usize) -> Option<Match<T>> {
+        let mut best: Option<Match<T>> = None;
+        self.each_at(text, t, i, &mut |m| {
+            if best.is_none_or(|b| m.end > b.end) {
+                best = Some(m);
+            }
+        });
+        best
+    }
+
+    /// Calls `f` for every phrase starting at token `i`.
+    pub fn matches_at_each(&self, text: &str, t: &Tokens, i: usize, f: &mut impl FnMut(Match<T>)) {
+        self.each_at(text, t, i, f)
+    }
+
+    fn each_at(&self, text: &str, t: &Tokens, i: usize, f: &mut impl FnMut(Match<T>)) {
         let tok = &t.toks[i];
         if tok.kind == TokenKind::Punct && t.norm(i).len() > 1 {
             return;
         }
         let word = t.norm(i);
-        self.try_first(text, t, i, word, false, out);
+        self.try_first(text, t, i, word, false, f);
         if tok.script == Script::Arabic && self.conjunctions_only {
-            for p in ["و", "ف"] {
-                if let Some(stem) = word.strip_prefix(p).filter(|r| r.chars().count() >= 2) {
-                    self.try_first(text, t, i, stem, true, out);
+            for p in ['و', 'ف'] {
+                if let Some(stem) = word.strip_prefix(p).filter(|r| r.chars().nth(1).is_some()) {
+                    self.try_first(text, t, i, stem, true, f);
                 }
             }
         } else if tok.script == Script::Arabic {
-            for stem in arabic_stems(word) {
-                self.try_first(text, t, i, stem, true, out);
+            for stem in t.stems(i) {
+                self.try_first(text, t, i, stem, true, f);
             }
             // لل = ل + ال with the alef written once: للأمم المتحدة.
             if let Some(rest) = word.strip_prefix("لل") {
-                if rest.chars().count() >= 2 {
+                if rest.chars().nth(1).is_some() {
                     let mut s = String::with_capacity(rest.len() + 4);
                     s.push_str("ال");
                     s.push_str(rest);
-                    self.try_first(text, t, i, &s, true, out);
+                    self.try_first(text, t, i, &s, true, f);
                 }
             }
         }
     }
 
-    fn try_first(&self, text: &str, t: &Tokens, i: usize, first: &str, clitic: bool, out: &mut Vec<Match<T>>) {
+    /// Entries are sorted by the words after the first, so only those whose
+    /// second word is the next token are compared: a common first word
+    /// ("the", «وزير») costs two binary searches, not a walk of its list.
+    fn try_first(&self, text: &str, t: &Tokens, i: usize, first: &str, clitic: bool, f: &mut impl FnMut(Match<T>)) {
         let Some(list) = self.by_first.get(first) else {
             return;
         };
         let tok = &t.toks[i];
-        for e in list {
+        let singles = list.partition_point(|e| e.rest.is_empty());
+        let next = (i + 1 < t.len() && !t.toks[i + 1].newline_before).then(|| t.norm(i + 1));
+        let multi = match next {
+            Some(nx) => {
+                let lo = list.partition_point(|e| e.rest.is_empty() || &*e.rest[0] < nx);
+                let hi = list.partition_point(|e| e.rest.is_empty() || &*e.rest[0] <= nx);
+                &list[lo..hi]
+            }
+            None => &list[..0],
+        };
+        for e in list[..singles].iter().chain(multi) {
             if e.acronym && !clitic && text[tok.start..tok.end].chars().any(|c| c.is_lowercase()) {
                 continue;
             }
@@ -139,12 +172,12 @@ impl<T: Copy> PhraseMatcher<T> {
                 continue;
             }
             let n = e.rest.len();
-            let ok = e.rest.iter().enumerate().all(|(k, w)| {
+            let ok = e.rest.iter().enumerate().skip(1).all(|(k, w)| {
                 let j = i + 1 + k;
                 j < t.len() && t.norm(j) == &**w && !t.toks[j].newline_before
             });
             if ok {
-                out.push(Match { start: i, end: i + 1 + n, value: e.value, clitic });
+                f(Match { start: i, end: i + 1 + n, value: e.value, clitic });
             }
         }
     }

@@ -38,6 +38,9 @@ use identity::{Head, Identity, Reading};
 use resources::{CountryForm, Frame, Gender, Hit, Resources};
 use text::CharIndex;
 
+/// How many recent speakers the discourse remembers.
+const MAX_SPEAKERS: usize = 48;
+
 /// The languages demarche reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
@@ -181,6 +184,7 @@ impl Extractor {
                 next_cue += 1;
             }
             let mut k = next_cue;
+            let mut widest: Option<(usize, usize)> = None;
             while k < d.cues.len() && d.cues[k].start < s.end {
                 let prev = cands.len() > first;
                 // Two lexicon entries on the same words ("demands" as verb and noun): the first that reads wins.
@@ -190,9 +194,12 @@ impl Extractor {
                 }
                 if let Some(c) = d.analyse(si, s, k, prev) {
                     // A cue inside the claim of an earlier statement is nested: optional, not emitted.
-                    let nested =
-                        cands[first..].iter().any(|p| p.claim.0 <= c.cue.0 && c.cue.1 <= p.claim.1 && p.sentence == si);
+                    // The widest claim so far stands for all of them: checking it alone keeps this linear.
+                    let nested = widest.is_some_and(|(a, b)| a <= c.cue.0 && c.cue.1 <= b);
                     if !nested {
+                        if widest.is_none_or(|(_, b)| c.claim.1 > b) {
+                            widest = Some(c.claim);
+                        }
                         cands.push(c);
                     }
                 }
@@ -311,7 +318,7 @@ impl Extractor {
             Field::Title => known || (s.start..colon).all(|i| d.t.toks[i].script == text::Script::Arabic),
             // In the body only a known name, or a capitalised name, at the head of a paragraph.
             Field::Body => {
-                let para_start = d.layout.paragraphs.iter().any(|p| p.0 == s.start);
+                let para_start = d.layout.paragraphs[s.paragraph].0 == s.start;
                 para_start && (known || (s.start..colon).all(|i| d.t.toks[i].capitalised)) && s.end - colon > 4
             }
         };
@@ -353,7 +360,7 @@ impl Extractor {
 
     /// `“...” ― Name`: a quotation signed after a dash, as in collected reactions.
     fn quote_dash(&self, d: &Doc, si: usize, s: &segment::Sentence) -> Option<Candidate> {
-        let q = d.layout.quotes.iter().find(|q| q.closed && q.close + 2 < s.end && q.open >= s.start)?;
+        let q = (s.start..s.end).find_map(|i| d.layout.opened_at(i).filter(|q| q.closed && q.close + 2 < s.end))?;
         let dash = q.close + 1;
         if !d.is_punct(dash, "―—–") {
             return None;
@@ -542,6 +549,10 @@ impl Extractor {
             speakers.push(s);
         } else {
             speakers.push(Speaker { identity: actor.identity.clone(), words, date: own_date });
+            // Discourse memory is short: «وأضاف» never reaches back past dozens of speakers.
+            if speakers.len() > MAX_SPEAKERS {
+                speakers.remove(0);
+            }
         }
     }
 
@@ -590,10 +601,11 @@ impl Extractor {
         }
         let s = &d.layout.sentences[c.sentence];
         // A date of the sentence outside the claim (and outside any quotation), nearest the cue.
+        // Dates far from the cue are not its date; the window keeps long sentences linear.
         let own = d
-            .dates
+            .dates_in(s.start.max(c.cue.0.saturating_sub(40)), s.end.min(c.cue.1 + 40))
             .iter()
-            .filter(|x| x.start >= s.start && x.end <= s.end && x.value.is_some())
+            .filter(|x| x.end <= s.end && x.value.is_some())
             .filter(|x| {
                 !(x.start >= c.claim.0 && x.end <= c.claim.1) && !d.layout.in_quote(x.start) && !d.negative[x.start]
             })
@@ -646,17 +658,15 @@ impl Extractor {
                 return None;
             }
             let cue_positions: Vec<usize> = d
-                .cues
+                .cues_in(s.start, s.end)
                 .iter()
-                .filter(|m| {
-                    m.start >= s.start && m.start < s.end && !d.layout.in_quote(m.start) && !d.negative[m.start]
-                })
+                .filter(|m| !d.layout.in_quote(m.start) && !d.negative[m.start])
                 .map(|m| m.start)
                 .collect();
             let found = d
-                .dates
+                .dates_in(s.start, s.end)
                 .iter()
-                .filter(|x| x.start >= s.start && x.end <= s.end && x.value.is_some() && !d.layout.in_quote(x.start))
+                .filter(|x| x.end <= s.end && x.value.is_some() && !d.layout.in_quote(x.start))
                 .find(|x| cue_positions.iter().any(|&c| x.start + 12 >= c && x.start <= c + 4));
             if let Some(x) = found {
                 return Some((x.value?, x.precision));

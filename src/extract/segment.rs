@@ -42,6 +42,10 @@ pub struct Layout {
     pub sentences: Vec<Sentence>,
     /// Token ranges of paragraphs.
     pub paragraphs: Vec<(usize, usize)>,
+    /// Per token: 1 + index of the quotation it opens, or 0.
+    opens: Vec<u32>,
+    /// Per token: 1 + index of the quotation it closes, or 0.
+    closes: Vec<u32>,
 }
 
 impl Layout {
@@ -50,6 +54,20 @@ impl Layout {
     }
     pub fn quote_at(&self, i: usize) -> Option<&Quote> {
         self.quote_of.get(i).and_then(|q| q.map(|q| &self.quotes[q as usize]))
+    }
+    /// The quotation whose opening mark is token `i`.
+    pub fn opened_at(&self, i: usize) -> Option<&Quote> {
+        match self.opens.get(i) {
+            Some(&k) if k > 0 => Some(&self.quotes[k as usize - 1]),
+            _ => None,
+        }
+    }
+    /// The closed quotation whose closing mark is token `i`.
+    pub fn closed_at(&self, i: usize) -> Option<&Quote> {
+        match self.closes.get(i) {
+            Some(&k) if k > 0 => Some(&self.quotes[k as usize - 1]),
+            _ => None,
+        }
     }
 }
 
@@ -87,6 +105,14 @@ pub fn layout(t: &Tokens) -> Layout {
     for (pi, &(a, b)) in out.paragraphs.iter().enumerate() {
         find_quotes(t, a, b, &mut out.quotes, &mut out.quote_of);
         split_sentences(t, a, b, pi, &out.quote_of, &mut out.sentences);
+    }
+    out.opens = vec![0; n];
+    out.closes = vec![0; n];
+    for (k, q) in out.quotes.iter().enumerate() {
+        out.opens[q.open] = k as u32 + 1;
+        if q.closed {
+            out.closes[q.close] = k as u32 + 1;
+        }
     }
     out
 }

@@ -40,6 +40,10 @@ pub struct Token {
     pub capitalised: bool,
     /// A line break lies between the previous token and this one.
     pub newline_before: bool,
+    /// Where the stems of an Arabic word begin once its proclitics are
+    /// stripped (byte offsets into the normalised form; 0 = none), found
+    /// once here rather than by every lexicon that looks the word up.
+    stems: [u8; 4],
 }
 
 /// The tokens of one field and the buffer holding their normalised forms.
@@ -56,6 +60,11 @@ impl Tokens {
     }
     pub fn len(&self) -> usize {
         self.toks.len()
+    }
+    /// The proclitic-free stems of token `i`, longest first (Arabic words only).
+    pub fn stems(&self, i: usize) -> impl Iterator<Item = &str> {
+        let w = self.norm(i);
+        self.toks[i].stems.into_iter().take_while(|&o| o > 0).map(move |o| &w[o as usize..])
     }
     pub fn is_empty(&self) -> bool {
         self.toks.is_empty()
@@ -76,6 +85,20 @@ fn is_arabic_mark(c: char) -> bool {
 
 /// True for characters that belong to words (letters of any script, digits, Arabic marks).
 pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    // The Arabic block first: Unicode's general lookup is slow, and Arabic text is all of it.
+    if ('\u{0600}'..='\u{06FF}').contains(&c) {
+        return ('\u{0621}'..='\u{064A}').contains(&c)
+            || ('\u{0660}'..='\u{0669}').contains(&c)
+            || ('\u{0671}'..='\u{06D3}').contains(&c)
+            || is_arabic_mark(c);
+    }
+    // General punctuation (quotation marks, dashes): never part of a word.
+    if ('\u{2000}'..='\u{206F}').contains(&c) {
+        return false;
+    }
     c.is_alphanumeric() || is_arabic_mark(c)
 }
 
@@ -120,6 +143,8 @@ fn push_norm(c: char, out: &mut String) {
         '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
         '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
         c if c.is_ascii() => c.to_ascii_lowercase(),
+        // Arabic has no case.
+        '\u{0600}'..='\u{06FF}' => c,
         c => {
             for l in c.to_lowercase() {
                 out.push(l);
@@ -238,6 +263,13 @@ pub fn tokenize(text: &str) -> Tokens {
                 }
             }
             let capitalised = c.is_uppercase();
+            let mut stems = [0u8; 4];
+            if script == Script::Arabic {
+                let w = &norm[n0 as usize..];
+                for (k, s) in arabic_stems(w).enumerate() {
+                    stems[k] = u8::try_from(w.len() - s.len()).unwrap_or(0);
+                }
+            }
             toks.push(Token {
                 start: i,
                 end,
@@ -246,6 +278,7 @@ pub fn tokenize(text: &str) -> Tokens {
                 script,
                 capitalised,
                 newline_before: newline,
+                stems,
             });
         } else {
             // Possessive 's as its own token.
@@ -265,6 +298,7 @@ pub fn tokenize(text: &str) -> Tokens {
                     script: Script::Latin,
                     capitalised: false,
                     newline_before: newline,
+                    stems: [0; 4],
                 });
                 newline = false;
                 continue;
@@ -282,6 +316,7 @@ pub fn tokenize(text: &str) -> Tokens {
                 script: Script::Other,
                 capitalised: false,
                 newline_before: newline,
+                stems: [0; 4],
             });
         }
         newline = false;
@@ -293,11 +328,13 @@ pub fn tokenize(text: &str) -> Tokens {
 /// و and ف, the prepositions ب ل ك, and their combinations with the article.
 /// Returns the candidate stems, longest first, without the original form.
 pub fn arabic_stems(word: &str) -> impl Iterator<Item = &str> {
+    // Most words carry no proclitic: one comparison instead of fourteen.
+    let clitic_initial = word.starts_with(['و', 'ف', 'ب', 'ل', 'ك']);
     const PREFIXES: [&str; 14] = ["وبال", "وال", "فال", "بال", "كال", "وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ك"];
     let mut out: [Option<&str>; 4] = [None; 4];
     let mut n = 0;
     // "لل" is ل + ال with the alef dropped: للأمم = ل + الأمم.
-    let chars = word.chars().count();
+    let chars = if clitic_initial { word.chars().count() } else { 0 };
     if chars > 3 {
         for p in PREFIXES {
             if let Some(rest) = word.strip_prefix(p) {
@@ -308,7 +345,7 @@ pub fn arabic_stems(word: &str) -> impl Iterator<Item = &str> {
             }
         }
     }
-    if let Some(rest) = word.strip_prefix('ل') {
+    if let Some(rest) = word.strip_prefix('ل').filter(|_| clitic_initial) {
         if rest.chars().count() >= 2 && n < out.len() {
             out[n] = Some(rest);
         }
