@@ -153,6 +153,11 @@ impl Article {
 pub fn parse_day(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     let head = s.get(..10)?;
+    // chrono's %Y also reads "+016" and "-001": only four plain digits are a year here.
+    let shape = head.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !shape {
+        return None;
+    }
     let day = NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()?;
     let rest = &s[10..];
     if rest.is_empty() || rest.starts_with(['T', 't', ' ']) {

@@ -6,6 +6,7 @@
 //! [`pipeline::Pipeline`], which parses a raw record into an [`article::Article`]
 //! and calls the core.
 
+pub mod alerts;
 pub mod article;
 pub mod cli;
 pub mod cmd;

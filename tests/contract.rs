@@ -62,8 +62,10 @@ fn en_article(id: &str) -> String {
         "url": "https://example.org/lavrov",
         "published_at": "2016-05-03T09:00:00Z",
         "title": "Lavrov: talks on Syria will resume",
-        "body": format!("{EN_BODY}\n\nUS Secretary of State John Kerry called on Russia to press Damascus to respect the truce, \
-                         the State Department said in a statement on Tuesday."),
+        "body": format!(
+            "{EN_BODY}\n\nUS Secretary of State John Kerry called on Russia to press Damascus to respect \
+             the truce, the State Department said in a statement on Tuesday."
+        ),
         "topic": "middle_east"
     })
     .to_string()
@@ -284,9 +286,9 @@ fn handwritten_event_validates_and_mutations_do_not() {
         (
             "target kind outside the enum",
             "/targets",
-            Some(
-                json!([{"id": "RUS", "name": "Russia", "mention": "Russia", "span": [0, 6], "kind": "nation", "country": "RUS"}]),
-            ),
+            Some(json!([{
+                "id": "RUS", "name": "Russia", "mention": "Russia", "span": [0, 6], "kind": "nation", "country": "RUS"
+            }])),
         ),
         ("resolution outside the enum", "/actor/resolution", Some(json!("guessed"))),
         ("field outside the enum", "/field", Some(json!("lead"))),
@@ -485,6 +487,7 @@ fn every_corpus_event_conforms_and_points_at_its_text() {
         started.elapsed().as_secs_f64(),
         if BULK_SAMPLE > 1 { format!(" (debug build: every {BULK_SAMPLE}th bulk line)") } else { String::new() }
     );
+    assert!(articles == 0 || events > 0, "no events from {articles} articles: are the lexicons loaded?");
     assert!(
         failures.is_empty(),
         "{} problems in {failed_articles} articles; the first 40:\n{}",
@@ -526,4 +529,36 @@ fn event_ids_are_stable_across_runs_and_differ_between_articles() {
     let en = ids(&en_article("x"));
     let ar = ids(&ar_article("y"));
     assert!(en.iter().all(|id| !ar.contains(id)));
+}
+
+// --- Regressions -------------------------------------------------------------------------------
+
+/// `published_at` is RFC 3339 or a plain YYYY-MM-DD date. chrono's `%Y`
+/// also reads a signed year of fewer digits, which is neither, and then
+/// relative dates resolve against year 16 or year -1.
+#[test]
+fn published_at_with_a_signed_year_is_rejected() {
+    for d in ["+016-05-03", "-001-01-01"] {
+        let article = json!({"id": "signed-year", "body": EN_BODY, "published_at": d});
+        assert!(!article_validator().is_valid(&article), "{d}");
+        match pipeline().process(article.to_string().as_bytes()) {
+            Err(r) => assert_eq!(r.kind(), "invalid_field", "{d}"),
+            Ok(p) => panic!("published_at {d:?} accepted as the day {:?}", p.article.published_day),
+        }
+    }
+}
+
+/// "0000-01-01" is a valid plain date, but "yesterday" or "21 April" before
+/// it is in year -1, which `date.value` (YYYY-MM-DD) cannot hold.
+#[test]
+fn dates_resolved_before_year_zero_still_conform() {
+    for body in [
+        "Russian Foreign Minister Sergei Lavrov said yesterday that talks would resume.",
+        "Russian Foreign Minister Sergei Lavrov said on 21 April that talks would resume.",
+    ] {
+        let line = json!({"id": "year-zero", "published_at": "0000-01-01", "body": body}).to_string();
+        let p = pipeline().process(line.as_bytes()).expect("0000-01-01 is a plain date");
+        assert!(!p.events.is_empty(), "{body}");
+        assert_eq!(check_events(&p.article, &p.events), Vec::<String>::new(), "{body}");
+    }
 }

@@ -113,8 +113,13 @@ const PUNCT: &[&str] = &[
 /// Characters that are not letters but sit inside words or change lengths.
 const ODD: &[&str] = &[
     "\u{064b}", "\u{064f}", "\u{0650}", "\u{0651}", "\u{0652}", "\u{0640}", "\u{200c}", "\u{200d}", "\u{200f}",
-    "\u{feff}", "ى", "ة", "آ", "ﻻ", "٢٠١٦", "𝐀", "😀", "e\u{301}", "İ", "ß", "中文",
+    "\u{feff}", "ى", "ة", "آ", "ﻻ", "ﷲ", "ﷺ", "ﬁ", "٢٠١٦", "۲۰۱۶", "𝐀", "😀", "e\u{301}", "İ", "ß", "中文", "\u{0}",
+    "\u{7}", "\r", "\u{b}", "\u{c}", "\u{85}", "\u{2028}", "\u{2029}",
 ];
+
+const SPEAKERS: &[&str] =
+    &["Lavrov", "Sergei Lavrov", "The minister", "He", "Kerry", "لافروف", "وزير الخارجية الروسي", "المبعوث الدولي"];
+const CUES: &[&str] = &["said", "told reporters", "warned", "قال", "وأضاف", "أكد", "حذر"];
 
 fn piece() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -187,10 +192,17 @@ fn check(body: &str, title: Option<&str>, events: &[StatementEvent]) -> Result<(
     Ok(())
 }
 
+/// 256 cases (a few seconds in a debug build); `PROPTEST_CASES=100000` for a
+/// deeper search, `PROPTEST_RNG_SEED=<n>` to replay one sequence. Failures
+/// are not written to `tests/proptest-regressions`: a failing input becomes a
+/// named regression test below instead.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+}
+
 proptest! {
-    // Failures are not written to tests/proptest-regressions: a failing input
-    // becomes a named regression test instead.
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn extraction_keeps_its_invariants(line in article()) {
@@ -205,8 +217,8 @@ proptest! {
     /// Quotations and sentences split across lines and around cues, in one language at a time.
     #[test]
     fn quoted_statements_keep_their_invariants(
-        speaker in prop::sample::select(vec!["Lavrov", "Sergei Lavrov", "The minister", "He", "Kerry", "لافروف", "وزير الخارجية الروسي", "المبعوث الدولي"]),
-        cue in prop::sample::select(vec!["said", "told reporters", "warned", "قال", "وأضاف", "أكد", "حذر"]),
+        speaker in prop::sample::select(SPEAKERS),
+        cue in prop::sample::select(CUES),
         open in prop::sample::select(vec!["“", "«", "\"", "'", ""]),
         close in prop::sample::select(vec!["”", "»", "\"", "'", ""]),
         before in text(20),
@@ -226,5 +238,19 @@ proptest! {
         check(&first.article.body, None, &first.events)?;
         let again = pipeline().process(line.as_bytes()).unwrap();
         prop_assert_eq!(&first.events, &again.events);
+    }
+}
+
+/// Found by `quoted_statements_keep_their_invariants`: a comma as the first
+/// token of a field, before a cue, made the claim-before-cue search look at
+/// the token before token 0 (an integer underflow: a panic in debug builds).
+#[test]
+fn a_comma_opening_a_field_before_a_cue() {
+    for text in [",said", ", Lavrov said.", ",” Lavrov said.", "، قال لافروف", ", he said that talks would resume."]
+    {
+        for line in [json!({"id": "comma", "body": text}), json!({"id": "comma", "title": text, "body": ""})] {
+            let p = pipeline().process(line.to_string().as_bytes()).expect("parses");
+            check(&p.article.body, p.article.title.as_deref(), &p.events).unwrap();
+        }
     }
 }

@@ -127,15 +127,18 @@ impl Doc<'_> {
                     if complete && (head || matches!(m.value, Hit::Role(_))) {
                         break;
                     }
-                    complete |= head;
-                    // A country name with a proclitic preposition (لروسيا) is an object, not part of the actor.
+                    // A name with the preposition ل after a complete subject (مطالبات
+                    // الولايات المتحدة لروسيا) is its object; after a bare title
+                    // (الأمين العام لمجلس التعاون) it completes the title.
                     if m.clitic
+                        && complete
                         && e > start
                         && matches!(m.value, Hit::Country(..) | Hit::Org(_))
                         && self.norm(e).starts_with('ل')
                     {
                         break;
                     }
+                    complete |= head;
                     e = m.end;
                     continue;
                 }
@@ -149,14 +152,6 @@ impl Doc<'_> {
             e -= 1;
         }
         (e > start).then_some((start, e))
-    }
-
-    /// Does this phrase hold a name (a person, an org, or capitalised words)?
-    fn has_name(&self, a: usize, b: usize) -> bool {
-        (a..b).any(|i| {
-            matches!(self.ent(i).map(|m| m.value), Some(Hit::Person(_)) | Some(Hit::Org(_)))
-                || self.t.toks[i].capitalised
-        })
     }
 
     fn has_person(&self, a: usize, b: usize) -> bool {
@@ -287,7 +282,26 @@ impl Doc<'_> {
                     }
                 }
                 k = self.skip_adverbials(b, clause_end);
+            } else if cue.frame == Frame::Object && !arabic && self.is_complementizer(k).is_none() {
+                // "called on both countries to avoid ...": the object is not a name, the claim still starts there.
+                let claim_end = self.trim_end(k, clause_end);
+                if claim_end > k + 1 {
+                    cand.claim = (k, claim_end);
+                    cand.weak_claim = true;
+                    return Some(cand);
+                }
             }
+        }
+
+        // A quotation before the cue is the claim when what follows the cue is only
+        // context: '"We are close," Lavrov told reporters after talks with the envoy'.
+        let quote_before = self.claim_before_cue(cs, s).filter(|c| c.2 && (right_np.is_some() || left_np.is_some()));
+        if let Some((a, b, q)) = quote_before
+            .filter(|_| self.complement(k, s, clause_end).is_none_or(|c| !c.2 && c.0 > k + 3) && !self.starts_clause(k))
+        {
+            cand.claim = (a, b);
+            cand.quote = q;
+            return Some(cand);
         }
 
         // --- the claim ---
@@ -376,7 +390,6 @@ impl Doc<'_> {
         while i < end {
             if !self.layout.in_quote(i) {
                 if let Some(c) = self.cue_at(i) {
-                    let def = &self.res.cue_defs[c.value as usize];
                     let joined = i > from && self.joins_clauses(i - 1);
                     // «وأضاف»: a conjunction stripped from the cue (not و of the root, as in «وافقت»).
                     let conj = c.clitic && self.t.toks[i].script == Script::Arabic;
@@ -388,16 +401,10 @@ impl Doc<'_> {
                             }
                         }
                     }
-                    if (def.participle && joined)
-                        || (def.frame == Frame::Source && self.is_punct(i - 1, ",،"))
-                        || joined
-                        || conj
-                    {
-                        return if self.is_punct(i - 1, ",،;؛") || matches!(self.norm(i - 1), "and") {
-                            i - 1
-                        } else {
-                            i
-                        };
+                    // Any cue joined by a comma or a conjunction starts a new clause
+                    // (", adding", «، مضيفاً», ", according to", «وأضاف»).
+                    if joined || conj {
+                        return if joined { i - 1 } else { i };
                     }
                 }
             }
@@ -548,7 +555,7 @@ impl Doc<'_> {
                 }
                 if self.is_punct(i, ",،") {
                     // "..., the minister said" / "“...,” said X"
-                    if let Some(q) = self.layout.closed_at(i - 1).filter(|_| i > s.start) {
+                    if let Some(q) = (i > s.start).then(|| self.layout.closed_at(i - 1)).flatten() {
                         return Some((q.open + 1, q.close, true));
                     }
                     let end = self.trim_end(s.start, i);
@@ -557,7 +564,7 @@ impl Doc<'_> {
                 if !matches!(self.norm(i), "-" | "'s" | "." | "'") {
                     return None;
                 }
-            } else if self.stop_word(i) && !self.ent(i).is_some_and(|m| m.start < i) {
+            } else if self.stop_word(i) && self.ent(i).is_none_or(|m| m.start >= i) {
                 return None;
             }
         }
@@ -614,7 +621,7 @@ impl Doc<'_> {
         if let Some(comma2) = comma_at {
             let mut j = comma2;
             let lo = comma2.saturating_sub(16).max(s.start);
-            while j > lo && !(self.is_punct(j - 1, ",،") && !self.layout.in_quote(j - 1)) {
+            while j > lo && (self.layout.in_quote(j - 1) || !self.is_punct(j - 1, ",،")) {
                 j -= 1;
             }
             if j > s.start && self.is_punct(j - 1, ",،") && comma2 > j {

@@ -57,6 +57,11 @@ pub fn find(
     let mut buf = Vec::new();
     let mut i = from;
     while i < to {
+        let number = t.toks[i].kind == TokenKind::Number;
+        if !number && res.dates.any.longest_at(text, t, i).is_none() {
+            i += 1;
+            continue;
+        }
         // Day + month (+ year): "21 April 2016", «21 نيسان/أبريل الماضي».
         if let Some(day) = number_at(t, i).filter(|d| (1..=31).contains(d)) {
             if let Some((month, mut end)) = month_at(res, text, t, i + 1, to, &mut buf) {
@@ -149,6 +154,10 @@ pub fn find(
             continue;
         }
         i += 1;
+    }
+    // A day outside years 1..=9999 cannot be written as YYYY-MM-DD: no date rather than a wrong one.
+    for d in &mut out {
+        d.value = d.value.filter(|v| (1..=9999).contains(&v.year()));
     }
     out
 }

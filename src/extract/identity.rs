@@ -119,6 +119,15 @@ impl Doc<'_> {
                 .fold((s, e), |(x, y), (p, q)| (x.min(p), y.max(q)));
             return Reading { head: Head::Role { def: r, country: c, org: o }, span: (s, e), role: Some(r) };
         }
+        // "U.S. Ambassador to the United Nations Nikki Haley": a name the gazetteer
+        // does not know, closing the phrase after the organisation, is the speaker.
+        if let Some((ns, ne)) =
+            self.unknown_name(a, b).filter(|&(ns, ne)| ne == b && ns > a && self.t.toks[ns].script == Script::Latin)
+        {
+            if ne - ns >= 2 && (a..ns).any(|i| self.ent(i).is_some()) {
+                return Reading { head: Head::Unknown, span: (ns, ne), role: role_def };
+            }
+        }
         if let Some((o, s, e)) = org {
             return Reading { head: Head::Org(o), span: (s, e), role: None };
         }
@@ -137,6 +146,14 @@ impl Doc<'_> {
         Reading { head: Head::Unknown, span, role: None }
     }
 
+    /// "The", "In", "A" open sentences with a capital but name nobody.
+    fn function_word(&self, i: usize) -> bool {
+        matches!(
+            self.norm(i),
+            "the" | "a" | "an" | "this" | "that" | "these" | "those" | "his" | "her" | "its" | "their"
+        ) || self.phrase_end(&self.res.words.np_stop, i).is_some()
+    }
+
     /// The words of a phrase that look like a personal or organisational name
     /// unknown to the gazetteer: a capitalised run in English, the tokens
     /// outside any gazetteer phrase in Arabic (after a title).
@@ -145,10 +162,14 @@ impl Doc<'_> {
         let mut best = None;
         let mut i = a;
         while i < b {
-            let latin_cap = self.t.toks[i].capitalised && self.ent(i).is_none();
+            let latin_cap = self.t.toks[i].capitalised && self.ent(i).is_none() && !self.function_word(i);
             if latin_cap {
                 let s = i;
-                while i < b && (self.t.toks[i].capitalised || self.is_punct(i, "-.")) && self.ent(i).is_none() {
+                while i < b
+                    && (self.t.toks[i].capitalised || self.is_punct(i, "-."))
+                    && self.ent(i).is_none()
+                    && !self.function_word(i)
+                {
                     i += 1;
                 }
                 best = Some((s, i));
@@ -327,7 +348,11 @@ impl Resources {
             .roles
             .iter()
             .enumerate()
-            .filter(|(_, r)| person.offices.iter().any(|o| o.role == r.role && date.is_none_or(|d| o.holds_on(d))))
+            .filter(|(_, r)| {
+                person.offices.iter().any(|o| {
+                    o.role == r.role && r.of.as_ref().is_none_or(|of| *of == o.of) && date.is_none_or(|d| o.holds_on(d))
+                })
+            })
             .map(|(i, _)| i as u16)
             .collect();
         Identity {

@@ -139,9 +139,14 @@ impl Extractor {
     fn focus_country(&self, d: &Doc) -> (Option<u16>, Vec<u16>) {
         let mut named: HashMap<u16, usize> = HashMap::new();
         let mut placed: HashMap<u16, usize> = HashMap::new();
+        // Named by its capital or seat of government: «دمشق», "Damascus", "the Kremlin".
+        let mut seats: HashMap<u16, usize> = HashMap::new();
         for m in &d.ents {
             if let Hit::Country(c, form) = m.value {
                 *named.entry(c).or_default() += 1;
+                if matches!(form, CountryForm::Capital | CountryForm::Government) {
+                    *seats.entry(c).or_default() += 1;
+                }
                 let after_place = m.start > 0
                     && d.phrase_ending(&self.res.words.place_prep, m.start, m.start.saturating_sub(3)).is_some();
                 let place_clitic = m.clitic && d.norm(m.start).starts_with('ب');
@@ -161,7 +166,8 @@ impl Extractor {
         };
         let named = rank(named);
         let placed = rank(placed);
-        let focus = placed.first().or(named.first()).map(|x| x.0);
+        let seats = rank(seats);
+        let focus = placed.first().or(seats.first()).or(named.first()).map(|x| x.0);
         (focus, named.iter().map(|x| x.0).collect())
     }
 
@@ -467,14 +473,16 @@ impl Extractor {
                         };
                         Some(ResolvedActor { identity, mention: Some((start, end)), resolution: Resolution::Pronoun })
                     }
-                    Head::Role { def, country: None, org: None } if self.res.roles[def as usize].of.is_none() => {
-                        // "the minister added", «وتابع المبعوث الدولي»: the last speaker holding the office.
-                        let role = self.res.roles[def as usize].role;
-                        if let Some(s) = speakers
-                            .iter()
-                            .rev()
-                            .find(|s| s.identity.roles.iter().any(|r| self.res.roles[*r as usize].role == role))
-                        {
+                    Head::Role { def, country: None, .. } => {
+                        // "the minister added", «وتابع المبعوث الدولي»: the last speaker holding
+                        // the office, before any office holder the gazetteer would name.
+                        let rd = &self.res.roles[def as usize];
+                        if let Some(s) = speakers.iter().rev().find(|s| {
+                            s.identity.roles.iter().any(|r| {
+                                let r = &self.res.roles[*r as usize];
+                                r.role == rd.role && (rd.of.is_none() || r.of == rd.of)
+                            })
+                        }) {
                             return Some(ResolvedActor {
                                 identity: s.identity.clone(),
                                 mention: Some(reading.span),
@@ -607,7 +615,8 @@ impl Extractor {
             .iter()
             .filter(|x| x.end <= s.end && x.value.is_some())
             .filter(|x| {
-                !(x.start >= c.claim.0 && x.end <= c.claim.1) && !d.layout.in_quote(x.start) && !d.negative[x.start]
+                let in_claim = x.start >= c.claim.0 && x.end <= c.claim.1;
+                !(in_claim || d.layout.in_quote(x.start) || d.negative[x.start])
             })
             .min_by_key(|x| (x.start as isize - c.cue.0 as isize).abs());
         if let Some(x) = own {

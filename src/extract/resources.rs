@@ -232,6 +232,9 @@ pub struct DateSets {
     pub relative: PhraseMatcher<i32>,
     pub last: PhraseMatcher<()>,
     pub day_marker: PhraseMatcher<()>,
+    /// Every month, weekday and relative-day phrase: one lookup tells whether a
+    /// date can start at a token, so the other lookups run only where one can.
+    pub any: PhraseMatcher<()>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -609,16 +612,19 @@ impl Resources {
         for (i, names) in d.months.iter().enumerate() {
             for n in names {
                 self.dates.month.insert(n, i as u32 + 1);
+                self.dates.any.insert(n, ());
             }
         }
         for (i, names) in d.weekdays.iter().enumerate() {
             for n in names {
                 self.dates.weekday.insert(n, i as u32);
+                self.dates.any.insert(n, ());
             }
         }
         for (list, back) in [(&d.today, 0), (&d.yesterday, 1), (&d.day_before_yesterday, 2), (&d.tomorrow, -1)] {
             for n in list {
                 self.dates.relative.insert(n, back);
+                self.dates.any.insert(n, ());
             }
         }
         for n in &d.last {

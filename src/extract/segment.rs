@@ -153,8 +153,7 @@ fn find_quotes(t: &Tokens, a: usize, b: usize, quotes: &mut Vec<Quote>, quote_of
     }
     // Outer quotations first so that inner ones overwrite them.
     quotes[first..].sort_by_key(|q| (q.open, std::cmp::Reverse(q.close)));
-    for qi in first..quotes.len() {
-        let q = quotes[qi];
+    for (qi, q) in quotes.iter().enumerate().skip(first) {
         for slot in quote_of.iter_mut().take(q.close.min(b)).skip(q.open + 1) {
             *slot = Some(qi as u32);
         }
@@ -179,10 +178,7 @@ fn split_sentences(
             let mut j = i + 1;
             while j < b
                 && t.toks[j].kind == TokenKind::Punct
-                && (matches!(t.norm(j), "." | "!" | "?" | "؟" | "…")
-                    || is_close_mark(t.norm(j))
-                    || t.norm(j) == "\""
-                    || t.norm(j) == ")")
+                && (matches!(t.norm(j), "." | "!" | "?" | "؟" | "…") || is_close_mark(t.norm(j)) || t.norm(j) == ")")
             {
                 j += 1;
             }

@@ -1,0 +1,242 @@
+//! The hard cases of ANNOTATION.md, one test each, on sentences written for
+//! these tests (never outlet text): what an analyst relies on the extractor
+//! to get right in both languages.
+
+use std::sync::OnceLock;
+
+use demarche::article::{Article, Limits};
+use demarche::config::Config;
+use demarche::event::{DateBasis, Resolution, StatementEvent};
+use demarche::pipeline::Pipeline;
+
+fn pipeline() -> &'static Pipeline {
+    static P: OnceLock<Pipeline> = OnceLock::new();
+    P.get_or_init(|| {
+        let cfg = Config::load_with_env(None, Vec::new()).expect("defaults");
+        demarche::cmd::build_pipeline(&cfg).expect("data files load")
+    })
+}
+
+fn extract(lang: &str, published: &str, title: Option<&str>, body: &str) -> Vec<StatementEvent> {
+    let v = serde_json::json!({"id": "t", "lang": lang, "published_at": published, "title": title, "body": body});
+    let a = Article::parse(v.to_string().as_bytes(), &Limits::default()).expect("valid article");
+    pipeline().extractor().extract(&a)
+}
+
+fn body(events: &[StatementEvent]) -> Vec<&StatementEvent> {
+    events.iter().filter(|e| !e.headline).collect()
+}
+
+fn by_cue<'a>(events: &'a [StatementEvent], cue: &str) -> &'a StatementEvent {
+    events.iter().find(|e| e.cue.text == cue).unwrap_or_else(|| panic!("no event with cue {cue:?} in {events:#?}"))
+}
+
+fn target_names(e: &StatementEvent) -> Vec<&str> {
+    e.targets.iter().map(|t| t.name.as_str()).collect()
+}
+
+#[test]
+fn arabic_verb_first_with_title_name_and_relative_day() {
+    let ev = extract(
+        "ar",
+        "2016-05-03",
+        None,
+        "أعلن وزير الخارجية الروسي سيرغي لافروف، اليوم الثلاثاء، أن المحادثات ستستأنف قريباً.",
+    );
+    let e = by_cue(&ev, "أعلن");
+    assert_eq!(e.actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(e.claim.text, "أن المحادثات ستستأنف قريباً");
+    assert_eq!(e.claim.kind, "announce");
+    assert_eq!(e.date.value.as_deref(), Some("2016-05-03"));
+    assert_eq!(e.date.basis, DateBasis::Relative);
+}
+
+#[test]
+fn two_speakers_in_one_sentence_are_two_events() {
+    let ev = extract(
+        "ar",
+        "2016-05-03",
+        None,
+        "أعلن لافروف أن الهدنة قريبة، فيما اعتبر المبعوث الدولي ستيفان دي ميستورا أن ذلك قد يساعد المحادثات.",
+    );
+    let ev = body(&ev);
+    assert_eq!(ev.len(), 2, "{ev:#?}");
+    assert_eq!(ev[0].actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(ev[1].actor.id.as_deref(), Some("staffan-de-mistura"));
+    assert!(ev[0].claim.text.ends_with("قريبة"), "first claim stops at the second statement: {}", ev[0].claim.text);
+}
+
+#[test]
+fn the_speaker_carries_across_sentences_and_roles_resolve_to_him() {
+    let text = "قال ستيفان دي ميستورا إن المحادثات قد تستأنف.\nمن جانبه، قال لافروف إن موسكو مستعدة.\nوأضاف أن الهدنة ممكنة.\nوتابع المبعوث الدولي: \"نأمل أن نبدأ قريباً\".";
+    let ev = extract("ar", "2016-05-03", None, text);
+    assert_eq!(by_cue(&ev, "وأضاف").actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(by_cue(&ev, "وأضاف").actor.resolution, Resolution::Carried);
+    let role = by_cue(&ev, "وتابع");
+    assert_eq!(role.actor.id.as_deref(), Some("staffan-de-mistura"), "«المبعوث الدولي» is the envoy who spoke before");
+    assert_eq!(role.actor.resolution, Resolution::Role);
+    assert!(role.claim.quote);
+}
+
+#[test]
+fn offices_resolve_to_the_holder_on_the_article_date() {
+    let kerry = extract("en", "2016-03-01", None, "The US Secretary of State said that talks would continue.");
+    assert_eq!(body(&kerry)[0].actor.id.as_deref(), Some("john-kerry"));
+    let pompeo = extract("en", "2018-08-01", None, "The US Secretary of State said that talks would continue.");
+    assert_eq!(body(&pompeo)[0].actor.id.as_deref(), Some("mike-pompeo"));
+    let ar = extract("ar", "2016-03-01", None, "قال وزير الخارجية الأمريكي إن المحادثات ستستمر.");
+    assert_eq!(body(&ar)[0].actor.id.as_deref(), Some("john-kerry"));
+}
+
+#[test]
+fn context_mentions_are_neither_actor_nor_target() {
+    let ev = extract(
+        "ar",
+        "2016-05-03",
+        None,
+        "قال ستيفان دي ميستورا بعد محادثاته مع لافروف خلال مؤتمر صحفي، إن المحادثات قد تستأنف.",
+    );
+    let e = by_cue(&ev, "قال");
+    assert_eq!(e.actor.id.as_deref(), Some("staffan-de-mistura"));
+    assert!(e.targets.is_empty(), "{:?}", target_names(e));
+    let en = extract("en", "2016-05-03", None, "\"We will respond,\" Lavrov said, according to Tass.");
+    assert_eq!(body(&en).len(), 1, "the agency carrying the words is not a second speaker");
+    assert_eq!(body(&en)[0].actor.id.as_deref(), Some("sergei-lavrov"));
+}
+
+#[test]
+fn pluperfect_statements_have_no_date() {
+    let ev = extract("ar", "2016-05-03", None, "وكان أعلن وزير الخارجية الروسي سيرغي لافروف عن رفضه للاقتراح.");
+    let e = by_cue(&ev, "أعلن");
+    assert_eq!(e.date.value, None);
+    assert_eq!(e.date.basis, DateBasis::None);
+    let en = extract("en", "2016-05-03", None, "Lavrov had said on Monday that the plan was dead.");
+    assert_eq!(body(&en)[0].date.value, None);
+}
+
+#[test]
+fn weekdays_resolve_against_publication_and_dates_in_claims_do_not_count() {
+    // Tuesday 3 May 2016: "on Monday" is the 2nd.
+    let ev = extract(
+        "en",
+        "2016-05-03",
+        None,
+        "British Foreign Secretary Philip Hammond said on Monday that the truce had collapsed on 21 April.",
+    );
+    let e = body(&ev)[0];
+    assert_eq!(e.date.value.as_deref(), Some("2016-05-02"));
+    let ar = extract("ar", "2016-05-03", None, "قال هاموند يوم الاثنين إن الهدنة انهارت منذ 21 نيسان/أبريل الماضي.");
+    assert_eq!(body(&ar)[0].date.value.as_deref(), Some("2016-05-02"));
+    let only_claim = extract("ar", "2016-05-03", None, "وقال الوزير إن الهدنة انهارت منذ 21 نيسان/أبريل.");
+    assert_ne!(
+        body(&only_claim)[0].date.value.as_deref(),
+        Some("2016-04-21"),
+        "a date inside the claim is not the statement date"
+    );
+    // The text wins over the publication date: «اليوم السبت» in a Sunday edition.
+    let sunday = extract("ar", "2016-05-08", None, "قال لافروف اليوم السبت إن الهدنة صامدة.");
+    assert_eq!(body(&sunday)[0].date.value.as_deref(), Some("2016-05-07"));
+}
+
+#[test]
+fn dates_carry_to_the_same_speaker() {
+    let ev = extract(
+        "en",
+        "2016-05-03",
+        None,
+        "Hammond said on Monday that the talks must resume.\nHammond added that Russia must restrain Damascus.",
+    );
+    let added = by_cue(&ev, "added");
+    assert_eq!(added.date.value.as_deref(), Some("2016-05-02"));
+    assert_eq!(added.date.basis, DateBasis::Carried);
+}
+
+#[test]
+fn appeals_name_their_addressee_and_metonyms_resolve() {
+    let ev = extract(
+        "ar",
+        "2016-05-03",
+        None,
+        "قال وزير الخارجية الفرنسي جان مارك أيرولت \"ندعو روسيا للتدخل لدى دمشق من أجل وقف الضربات\".",
+    );
+    let e = by_cue(&ev, "قال");
+    assert_eq!(e.actor.id.as_deref(), Some("jean-marc-ayrault"));
+    assert!(target_names(e).contains(&"Russia"), "{:?}", target_names(e));
+    let en = extract("en", "2016-05-03", None, "Kerry urged Moscow to restrain the Syrian government.");
+    let u = by_cue(&en, "urged");
+    assert_eq!(u.claim.kind, "appeal");
+    assert_eq!(u.targets[0].country.as_deref(), Some("RUS"), "Moscow stands for Russia");
+}
+
+#[test]
+fn nominal_demands_count() {
+    let ev = extract(
+        "ar",
+        "2016-05-03",
+        None,
+        "وتستمر مطالبات الولايات المتحدة لروسيا بوقف الانتهاكات، في وقت تصاعد فيه القتال.",
+    );
+    let e = by_cue(&ev, "مطالبات");
+    assert_eq!(e.actor.country.as_deref(), Some("USA"));
+    assert_eq!(e.claim.kind, "demand");
+    assert!(target_names(e).contains(&"Russia"), "{:?}", target_names(e));
+}
+
+#[test]
+fn related_article_lists_yield_nothing() {
+    let text =
+        "قال لافروف إن الهدنة قريبة.\n\nمقالات ذات صلة\n\nباحث يدعو إيران إلى مراجعة علاقاتها\n\nوزير يطالب بوقف القصف";
+    let ev = extract("ar", "2016-05-03", None, text);
+    assert_eq!(body(&ev).len(), 1, "{:#?}", body(&ev));
+    let en = extract(
+        "en",
+        "2016-05-03",
+        None,
+        "Lavrov said the truce was near.\n\nRead more\n\nAnalyst urges Iran to rethink ties",
+    );
+    assert_eq!(body(&en).len(), 1);
+}
+
+#[test]
+fn headlines_are_flagged_and_do_not_collide_with_the_body() {
+    let ev = extract(
+        "ar",
+        "2016-05-03",
+        Some("لافروف: اتفاق قريب على التهدئة في حلب"),
+        "قال لافروف إن اتفاقاً قريباً على التهدئة في حلب.",
+    );
+    let head: Vec<_> = ev.iter().filter(|e| e.headline).collect();
+    assert_eq!(head.len(), 1);
+    assert_eq!(head[0].actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(head[0].claim.text, "اتفاق قريب على التهدئة في حلب");
+    let ids: std::collections::HashSet<_> = ev.iter().map(|e| &e.event_id).collect();
+    assert_eq!(ids.len(), ev.len());
+}
+
+#[test]
+fn english_word_orders_and_pronouns() {
+    let text = "\"We will not accept this,\" said Iranian Foreign Minister Mohammad Javad Zarif.\nHe added that Tehran would respond.\nRussia's foreign ministry, in a statement, accused Washington of hypocrisy.";
+    let ev = extract("en", "2017-10-15", None, text);
+    let said = by_cue(&ev, "said");
+    assert_eq!(said.actor.id.as_deref(), Some("mohammad-javad-zarif"));
+    assert_eq!(said.claim.text, "We will not accept this", "final punctuation stays out");
+    assert!(said.claim.quote);
+    let added = by_cue(&ev, "added");
+    assert_eq!(added.actor.id.as_deref(), Some("mohammad-javad-zarif"));
+    assert_eq!(added.actor.resolution, Resolution::Pronoun);
+    let acc = by_cue(&ev, "accused");
+    assert_eq!(acc.actor.country.as_deref(), Some("RUS"));
+    assert_eq!(acc.claim.kind, "accuse");
+    assert!(acc.targets.iter().any(|t| t.country.as_deref() == Some("USA")));
+}
+
+#[test]
+fn unknown_speakers_are_kept_as_written() {
+    let ev = extract("ar", "2016-05-03", None, "وقال رئيس وفد المعارضة، أسعد الزعبي، إن الهدنة انتهت.");
+    let e = by_cue(&ev, "وقال");
+    assert_eq!(e.actor.id, None);
+    assert_eq!(e.actor.name, "أسعد الزعبي");
+    let later =
+        extract("ar", "2016-05-03", None, "قال أسعد الزعبي إن الهدنة انتهت.\nوأضاف الزعبي أن المعارضة لن تعود.");
+    assert_eq!(by_cue(&later, "وأضاف").actor.name, "أسعد الزعبي", "a surname alone is the speaker named before");
+}
