@@ -28,6 +28,38 @@ pub struct Cli {
 pub enum Command {
     /// Extract statement events from article JSONL (offline, no Kafka).
     Extract(ExtractArgs),
+    /// Run the consumer service: raw articles in, statements, alerts and dead letters out.
+    Run(RunArgs),
+    /// Manage the Kafka topics the service uses.
+    Topics {
+        #[command(subcommand)]
+        action: TopicsAction,
+    },
+    /// The service path against an embedded in-process broker, fed with sample articles.
+    Quickstart(QuickstartArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Delivery guarantee (overrides kafka.guarantee).
+    #[arg(long, value_enum)]
+    pub guarantee: Option<crate::config::Guarantee>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopicsAction {
+    /// Create the input, statements, alerts and dead-letter topics (existing ones are kept).
+    Create,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QuickstartArgs {
+    /// Article JSONL to publish to the embedded broker.
+    #[arg(long, default_value = "examples/articles.jsonl")]
+    pub input: PathBuf,
+    /// Keep running after the sample is processed (stop with Ctrl-C).
+    #[arg(long)]
+    pub follow: bool,
 }
 
 #[derive(Debug, clap::Args)]

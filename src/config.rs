@@ -35,6 +35,10 @@ pub struct Config {
     pub extract: ExtractConfig,
     #[serde(default)]
     pub log: LogConfig,
+    #[serde(default)]
+    pub kafka: KafkaConfig,
+    #[serde(default)]
+    pub service: ServiceConfig,
     /// The directory the config file was read from; relative paths resolve against it.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -66,6 +70,162 @@ pub enum LogFormat {
 pub struct LogConfig {
     #[serde(default)]
     pub format: LogFormat,
+}
+
+/// The delivery guarantee of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Guarantee {
+    /// Transactional producer: outputs and input offsets commit together;
+    /// readers with isolation.level=read_committed see each event once.
+    #[default]
+    ExactlyOnce,
+    /// Idempotent producer; offsets are committed only after every output of a
+    /// record is acknowledged. A crash may repeat outputs (same event ids).
+    AtLeastOnce,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// Bootstrap servers, comma-separated.
+    #[serde(default = "default_brokers")]
+    pub brokers: String,
+    /// Consumer group of the live service. Replays never join it.
+    #[serde(default = "default_group")]
+    pub group_id: String,
+    /// Raw-article topics.
+    #[serde(default = "default_input_topics")]
+    pub input_topics: Vec<String>,
+    #[serde(default = "default_statements_topic")]
+    pub statements_topic: String,
+    #[serde(default = "default_alerts_topic")]
+    pub alerts_topic: String,
+    #[serde(default = "default_dead_letter_topic")]
+    pub dead_letter_topic: String,
+    #[serde(default)]
+    pub guarantee: Guarantee,
+    /// Transactional id (exactly_once). Stable per instance across restarts, so
+    /// a restarted instance fences its previous self; unique per instance.
+    /// Default: "<group_id>-<hostname>".
+    #[serde(default)]
+    pub transactional_id: Option<String>,
+    /// Partitions and replication factor used by `demarche topics create`.
+    #[serde(default = "default_partitions")]
+    pub partitions: i32,
+    #[serde(default = "default_replication")]
+    pub replication_factor: i32,
+    /// Any librdkafka property, passed through unchanged to every client
+    /// (security.protocol, sasl.*, ssl.*...). Values here win over demarche's.
+    #[serde(default)]
+    pub client: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Address of the HTTP listener for /metrics, /healthz and /readyz.
+    #[serde(default = "default_http_addr")]
+    pub http_addr: String,
+    /// At most this many records are extracted and committed together.
+    #[serde(default = "default_batch_max_records")]
+    pub batch_max_records: usize,
+    /// How long a batch waits to fill before it is processed.
+    #[serde(default = "default_batch_linger_ms")]
+    pub batch_linger_ms: u64,
+    /// Extraction threads; 0 = one per core.
+    #[serde(default)]
+    pub workers: usize,
+    /// On SIGTERM / SIGINT: time allowed to finish and commit in-flight work.
+    #[serde(default = "default_drain_timeout_ms")]
+    pub drain_timeout_ms: u64,
+    /// Consumer max.poll.interval.ms: a consumer silent longer leaves the group.
+    #[serde(default = "default_max_poll_interval_ms")]
+    pub max_poll_interval_ms: u64,
+    /// Producer transaction.timeout.ms (exactly_once).
+    #[serde(default = "default_transaction_timeout_ms")]
+    pub transaction_timeout_ms: u64,
+    /// librdkafka statistics (consumer lag) every this many ms; 0 disables.
+    #[serde(default = "default_statistics_interval_ms")]
+    pub statistics_interval_ms: u64,
+    /// Alert rules, relative to the data directory.
+    #[serde(default = "default_alerts_file")]
+    pub alerts_file: PathBuf,
+}
+
+fn default_brokers() -> String {
+    "127.0.0.1:9092".into()
+}
+fn default_group() -> String {
+    "demarche".into()
+}
+fn default_input_topics() -> Vec<String> {
+    vec!["articles".into()]
+}
+fn default_statements_topic() -> String {
+    "statements".into()
+}
+fn default_alerts_topic() -> String {
+    "alerts".into()
+}
+fn default_dead_letter_topic() -> String {
+    "articles.dlq".into()
+}
+fn default_partitions() -> i32 {
+    6
+}
+fn default_replication() -> i32 {
+    1
+}
+fn default_http_addr() -> String {
+    "127.0.0.1:9464".into()
+}
+fn default_batch_max_records() -> usize {
+    500
+}
+fn default_batch_linger_ms() -> u64 {
+    50
+}
+fn default_drain_timeout_ms() -> u64 {
+    20_000
+}
+fn default_max_poll_interval_ms() -> u64 {
+    300_000
+}
+fn default_transaction_timeout_ms() -> u64 {
+    60_000
+}
+fn default_statistics_interval_ms() -> u64 {
+    5_000
+}
+fn default_alerts_file() -> PathBuf {
+    PathBuf::from("alerts.toml")
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+impl KafkaConfig {
+    /// The transactional id of this instance.
+    pub fn transactional_id(&self) -> String {
+        self.transactional_id.clone().unwrap_or_else(|| {
+            let host = std::env::var("HOSTNAME")
+                .ok()
+                .filter(|h| !h.is_empty())
+                .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_string()))
+                .unwrap_or_else(|| "local".into());
+            format!("{}-{}", self.group_id, host)
+        })
+    }
 }
 
 fn default_data_dir() -> PathBuf {
@@ -106,7 +266,12 @@ impl Config {
             let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
-            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            let mut path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            // librdkafka properties are dotted, environment names cannot be:
+            // DEMARCHE__KAFKA__CLIENT__SASL_USERNAME sets sasl.username.
+            if path.len() == 3 && path[0] == "kafka" && path[1] == "client" {
+                path[2] = path[2].replace('_', ".");
+            }
             if path.len() < 2 || path.iter().any(|p| p.is_empty()) {
                 return Err(ConfigError::Env { name, why: "expected DEMARCHE__SECTION__KEY".into() });
             }
@@ -126,6 +291,34 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         if self.extract.max_record_bytes < 64 {
             return Err(ConfigError::Check("extract.max_record_bytes must be at least 64".into()));
+        }
+        let s = &self.service;
+        if s.batch_max_records == 0 {
+            return Err(ConfigError::Check("service.batch_max_records must be at least 1".into()));
+        }
+        // A drain longer than the transaction timeout would have its transaction aborted
+        // under it; one longer than max.poll.interval.ms would be evicted from the group.
+        if s.drain_timeout_ms >= s.transaction_timeout_ms || s.drain_timeout_ms >= s.max_poll_interval_ms {
+            return Err(ConfigError::Check(format!(
+                "service.drain_timeout_ms ({}) must be shorter than transaction_timeout_ms ({}) and max_poll_interval_ms ({})",
+                s.drain_timeout_ms, s.transaction_timeout_ms, s.max_poll_interval_ms
+            )));
+        }
+        if s.http_addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Check(format!("service.http_addr {:?} is not an address:port", s.http_addr)));
+        }
+        let k = &self.kafka;
+        if k.input_topics.is_empty() {
+            return Err(ConfigError::Check("kafka.input_topics is empty".into()));
+        }
+        let outputs = [&k.statements_topic, &k.alerts_topic, &k.dead_letter_topic];
+        if outputs.iter().any(|t| k.input_topics.contains(t)) {
+            return Err(ConfigError::Check(
+                "an output topic is also an input topic: the service would read its own output".into(),
+            ));
+        }
+        if k.partitions < 1 || k.replication_factor < 1 {
+            return Err(ConfigError::Check("kafka.partitions and kafka.replication_factor must be at least 1".into()));
         }
         Ok(())
     }

@@ -14,5 +14,7 @@ pub mod config;
 pub mod event;
 pub mod extract;
 pub mod pipeline;
+pub mod pretty;
 pub mod resources_dir;
+pub mod service;
 pub mod telemetry;

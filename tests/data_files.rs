@@ -37,11 +37,18 @@ fn every_data_file_loads_and_is_counted() {
 fn a_broken_data_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("lexicon")).unwrap();
-    std::fs::write(dir.path().join("lexicon/xx.toml"), "language = \"en\"\n[[cue]]\nlemma = \"say\"\nkind = \"shout\"\nforms = [\"said\"]\n")
-        .unwrap();
+    std::fs::write(
+        dir.path().join("lexicon/xx.toml"),
+        "language = \"en\"\n[[cue]]\nlemma = \"say\"\nkind = \"shout\"\nforms = [\"said\"]\n",
+    )
+    .unwrap();
     let err = demarche::resources_dir::load(dir.path()).unwrap_err().to_string();
     assert!(err.contains("xx.toml") && err.contains("shout"), "{err}");
-    std::fs::write(dir.path().join("lexicon/xx.toml"), "language = \"en\"\nwords = 3\n[[cue]]\nlemma=\"say\"\nkind=\"say\"\nforms=[\"said\"]\nfrom=1\n").unwrap();
+    std::fs::write(
+        dir.path().join("lexicon/xx.toml"),
+        "language = \"en\"\nwords = 3\n[[cue]]\nlemma=\"say\"\nkind=\"say\"\nforms=[\"said\"]\nfrom=1\n",
+    )
+    .unwrap();
     assert!(demarche::resources_dir::load(dir.path()).is_err());
 }
 

@@ -1,6 +1,9 @@
 //! One module per subcommand; `main.rs` only dispatches.
 
 pub mod extract;
+pub mod quickstart;
+pub mod run;
+pub mod topics;
 
 use std::path::Path;
 

@@ -1,0 +1,56 @@
+//! `demarche topics create`: the input, statements, alerts and dead-letter
+//! topics with the configured partitions and replication. Topics that
+//! already exist are left as they are.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::config::Config;
+
+/// What happened to each topic.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TopicOutcome {
+    Created,
+    Existed,
+}
+
+/// Every topic the service reads or writes.
+pub fn all_topics(cfg: &Config) -> Vec<String> {
+    let k = &cfg.kafka;
+    let mut t = k.input_topics.clone();
+    t.extend([k.statements_topic.clone(), k.alerts_topic.clone(), k.dead_letter_topic.clone()]);
+    t
+}
+
+pub async fn create(cfg: &Config) -> Result<Vec<(String, TopicOutcome)>, KafkaError> {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", &cfg.kafka.brokers);
+    for (k, v) in &cfg.kafka.client {
+        c.set(k, v);
+    }
+    let admin: AdminClient<DefaultClientContext> = c.create()?;
+    let names = all_topics(cfg);
+    let new: Vec<NewTopic> = names
+        .iter()
+        .map(|n| NewTopic::new(n, cfg.kafka.partitions, TopicReplication::Fixed(cfg.kafka.replication_factor)))
+        .collect();
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = admin.create_topics(&new, &opts).await?;
+    let mut out = Vec::new();
+    for r in results {
+        match r {
+            Ok(name) => out.push((name, TopicOutcome::Created)),
+            Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => out.push((name, TopicOutcome::Existed)),
+            Err((name, code)) => {
+                return Err(KafkaError::AdminOp(code))
+                    .inspect_err(|_| tracing::error!(topic = %name, %code, "create failed"))
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,526 @@
+//! The consumer service: raw articles in, statements, alerts and dead letters
+//! out, with the offsets moving only when the outputs are safe.
+//!
+//! The loop works in batches: it polls up to `batch_max_records` records
+//! (or what arrives within `batch_linger_ms`), extracts them in parallel on
+//! a thread pool off the async runtime (input order is kept: outputs are
+//! produced in the order the records were consumed, so each partition's
+//! order holds), then makes the batch durable:
+//!
+//! - `exactly_once`: one transaction holds every output of the batch and the
+//!   consumer offsets (`send_offsets_to_transaction`); a failed commit aborts
+//!   it and rewinds the consumer to the batch's first offsets, so the batch is
+//!   extracted again and nothing is lost or committed twice;
+//! - `at_least_once`: the idempotent producer sends the outputs; offsets are
+//!   committed only when every delivery is acknowledged.
+//!
+//! Nothing is in flight while the consumer polls, so a rebalance never takes
+//! a partition with uncommitted work, and the poll loop is never away longer
+//! than one batch (milliseconds), far below `max.poll.interval.ms`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::statistics::Statistics;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::ClientContext;
+use tokio_util::sync::CancellationToken;
+
+use super::health::Health;
+use super::metrics::Metrics;
+use super::records::{self, InputRecord, OutputRecord, OutputTopics};
+use crate::alerts::AlertRules;
+use crate::config::{Config, Guarantee};
+use crate::pipeline::Pipeline;
+
+/// Why the service stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("kafka client: {0}")]
+    Client(#[source] KafkaError),
+    #[error("transaction failed fatally (another instance with the same transactional id, or the broker fenced this producer): {0}")]
+    FatalTransaction(#[source] KafkaError),
+    #[error("outputs could not be delivered after {attempts} attempts: {source}")]
+    Delivery { attempts: u32, source: KafkaError },
+    #[error("extraction thread pool: {0}")]
+    Pool(String),
+}
+
+/// Counters a caller can watch while the service runs (the quick start
+/// stops when its sample is done; tests wait on them).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub records: AtomicU64,
+    pub statements: AtomicU64,
+    pub alerts: AtomicU64,
+    pub dead_letters: AtomicU64,
+    pub batches: AtomicU64,
+    pub aborted: AtomicU64,
+}
+
+impl Progress {
+    pub fn records(&self) -> u64 {
+        self.records.load(Ordering::Relaxed)
+    }
+}
+
+/// Everything the service needs, built once.
+pub struct Service {
+    pub cfg: Config,
+    pub pipeline: Arc<Pipeline>,
+    pub rules: Arc<AlertRules>,
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<Health>,
+    pub progress: Arc<Progress>,
+}
+
+/// Rebalance and statistics callbacks: logs, readiness, consumer lag.
+struct Context {
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
+}
+
+impl ClientContext for Context {
+    fn stats(&self, statistics: Statistics) {
+        self.metrics.record_statistics(&statistics);
+    }
+}
+
+impl ConsumerContext for Context {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(tpl) = rebalance {
+            // Nothing is in flight while the consumer polls: every batch was committed (or
+            // aborted and will be re-read by the next owner) before this callback can run.
+            tracing::info!(partitions = tpl.count(), "partitions revoked");
+        }
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => tracing::info!(partitions = tpl.count(), "partitions assigned"),
+            Rebalance::Revoke(_) => {}
+            Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
+        }
+        let n = consumer.assignment().map(|a| a.count()).unwrap_or(0);
+        self.health.set_assigned(n);
+    }
+}
+
+fn client_config(cfg: &Config) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", &cfg.kafka.brokers);
+    // Always IPv4 loopback first when resolving localhost: some brokers listen on one family only.
+    c.set("broker.address.family", "any");
+    c
+}
+
+fn apply_passthrough(c: &mut ClientConfig, cfg: &Config) {
+    for (k, v) in &cfg.kafka.client {
+        c.set(k, v);
+    }
+}
+
+impl Service {
+    fn consumer(&self) -> Result<StreamConsumer<Context>, ServiceError> {
+        let mut c = client_config(&self.cfg);
+        let s = &self.cfg.service;
+        c.set("group.id", &self.cfg.kafka.group_id)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("isolation.level", "read_committed")
+            .set("max.poll.interval.ms", s.max_poll_interval_ms.to_string())
+            .set("session.timeout.ms", s.max_poll_interval_ms.min(45_000).to_string())
+            .set("statistics.interval.ms", s.statistics_interval_ms.to_string());
+        apply_passthrough(&mut c, &self.cfg);
+        let ctx = Context { metrics: self.metrics.clone(), health: self.health.clone() };
+        c.create_with_context(ctx).map_err(ServiceError::Client)
+    }
+
+    fn producer(&self) -> Result<FutureProducer, ServiceError> {
+        let mut c = client_config(&self.cfg);
+        c.set("enable.idempotence", "true").set("acks", "all").set("linger.ms", "5");
+        if self.cfg.kafka.guarantee == Guarantee::ExactlyOnce {
+            c.set("transactional.id", self.cfg.kafka.transactional_id())
+                .set("transaction.timeout.ms", self.cfg.service.transaction_timeout_ms.to_string());
+        }
+        apply_passthrough(&mut c, &self.cfg);
+        c.create().map_err(ServiceError::Client)
+    }
+
+    /// Runs until `shutdown` is cancelled (then drains and commits within
+    /// `service.drain_timeout_ms`) or a fatal error.
+    pub async fn run(&self, shutdown: CancellationToken) -> Result<(), ServiceError> {
+        let consumer = Arc::new(self.consumer()?);
+        let producer = self.producer()?;
+        let eos = self.cfg.kafka.guarantee == Guarantee::ExactlyOnce;
+        let txn_timeout = Duration::from_millis(self.cfg.service.transaction_timeout_ms);
+        if eos {
+            let p = producer.clone();
+            tokio::task::spawn_blocking(move || p.init_transactions(txn_timeout))
+                .await
+                .expect("init task")
+                .map_err(ServiceError::Client)?;
+        }
+        self.health.set_producer_ok(true);
+        let topics: Vec<&str> = self.cfg.kafka.input_topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics).map_err(ServiceError::Client)?;
+        tracing::info!(topics = ?topics, group = %self.cfg.kafka.group_id, guarantee = ?self.cfg.kafka.guarantee, "consuming");
+
+        let workers = match self.cfg.service.workers {
+            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            n => n,
+        };
+        let pool = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(workers)
+                .thread_name(|i| format!("extract-{i}"))
+                .build()
+                .map_err(|e| ServiceError::Pool(e.to_string()))?,
+        );
+        let out_topics = OutputTopics {
+            statements: self.cfg.kafka.statements_topic.clone(),
+            alerts: self.cfg.kafka.alerts_topic.clone(),
+            dead_letter: self.cfg.kafka.dead_letter_topic.clone(),
+        };
+
+        let linger = Duration::from_millis(self.cfg.service.batch_linger_ms);
+        let mut failures = 0u32;
+        let result = loop {
+            if shutdown.is_cancelled() {
+                break Ok(());
+            }
+            let batch = self.next_batch(&consumer, linger, &shutdown).await;
+            let batch = match batch {
+                Ok(b) if b.is_empty() => continue,
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "consumer error");
+                    continue;
+                }
+            };
+            self.metrics.set_in_flight(batch.len() as i64);
+            self.metrics.batch(batch.len());
+            // Extraction off the async runtime, in parallel, results in input order.
+            let outcomes = {
+                let (pipeline, rules, pool, topics) =
+                    (self.pipeline.clone(), self.rules.clone(), pool.clone(), out_topics.clone());
+                let batch = batch.clone();
+                tokio::task::spawn_blocking(move || {
+                    use rayon::prelude::*;
+                    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                    pool.install(|| {
+                        batch
+                            .par_iter()
+                            .map(|r| records::process(&pipeline, &rules, &topics, r, &now))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .await
+                .expect("extraction task")
+            };
+            let outputs: Vec<&OutputRecord> = outcomes.iter().flat_map(|o| o.records.iter()).collect();
+            let durable = if eos {
+                self.commit_transaction(&consumer, &producer, &batch, &outputs, txn_timeout).await
+            } else {
+                self.deliver_then_commit(&consumer, &producer, &batch, &outputs).await
+            };
+            match durable {
+                Ok(()) => {
+                    failures = 0;
+                    self.account(&batch, &outcomes)
+                }
+                Err(e @ ServiceError::FatalTransaction(_)) | Err(e @ ServiceError::Delivery { .. }) => {
+                    self.health.set_fatal(&e.to_string());
+                    break Err(e);
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, attempt = failures, "batch not committed; it will be processed again");
+                    if failures >= MAX_CONSECUTIVE_FAILURES {
+                        let e = ServiceError::Delivery { attempts: failures, source: kafka_error(&e) };
+                        self.health.set_fatal(&e.to_string());
+                        break Err(e);
+                    }
+                    // Back off so a broker outage is not hammered.
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(25)))).await;
+                }
+            }
+            self.metrics.set_in_flight(0);
+        };
+        self.health.set_shutting_down();
+        if result.is_ok() && !eos {
+            // Offsets were committed synchronously after each batch; nothing is pending.
+            let _ = consumer.commit_consumer_state(CommitMode::Sync);
+        }
+        let p = producer.clone();
+        let _ = tokio::task::spawn_blocking(move || p.flush(Duration::from_secs(10))).await;
+        consumer.unsubscribe();
+        tracing::info!(records = self.progress.records(), "service stopped");
+        result
+    }
+
+    /// Waits for the first record, then takes what arrives within `linger`,
+    /// up to the batch size.
+    async fn next_batch(
+        &self,
+        consumer: &StreamConsumer<Context>,
+        linger: Duration,
+        shutdown: &CancellationToken,
+    ) -> Result<Vec<InputRecord>, KafkaError> {
+        let max = self.cfg.service.batch_max_records;
+        let mut batch = Vec::with_capacity(max.min(1024));
+        let first = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(batch),
+            m = consumer.recv() => m?,
+        };
+        batch.push(detach(&first));
+        drop(first);
+        let deadline = tokio::time::Instant::now() + linger;
+        while batch.len() < max {
+            match tokio::time::timeout_at(deadline, consumer.recv()).await {
+                Ok(Ok(m)) => batch.push(detach(&m)),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "consumer error inside a batch");
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Sends every output, then the batch's offsets, in one transaction.
+    async fn commit_transaction(
+        &self,
+        consumer: &Arc<StreamConsumer<Context>>,
+        producer: &FutureProducer,
+        batch: &[InputRecord],
+        outputs: &[&OutputRecord],
+        timeout: Duration,
+    ) -> Result<(), ServiceError> {
+        producer.begin_transaction().map_err(ServiceError::Client)?;
+        let mut failed = None;
+        let mut pending = Vec::with_capacity(outputs.len());
+        for o in outputs {
+            match producer.send_result(future_record(o)) {
+                Ok(f) => pending.push(f),
+                Err((e, _)) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let offsets = next_offsets(batch);
+        let gm = consumer.group_metadata();
+        let p = producer.clone();
+        let committed = tokio::task::spawn_blocking(move || -> Result<(), KafkaError> {
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            // No group metadata means the consumer is not in its group (yet): not committable.
+            let gm = gm.ok_or_else(|| KafkaError::Subscription("consumer has no group metadata".into()))?;
+            p.send_offsets_to_transaction(&offsets, &gm, timeout)?;
+            p.commit_transaction(timeout)
+        })
+        .await
+        .expect("commit task");
+        // Every delivery of a committed transaction succeeded; wait for the reports.
+        for f in pending {
+            let _ = f.await;
+        }
+        match committed {
+            Ok(()) => {
+                self.metrics.transaction("committed");
+                Ok(())
+            }
+            Err(e) => {
+                self.metrics.transaction("aborted");
+                self.progress.aborted.fetch_add(1, Ordering::Relaxed);
+                let fatal = matches!(&e, KafkaError::Transaction(t) if t.is_fatal());
+                if fatal {
+                    return Err(ServiceError::FatalTransaction(e));
+                }
+                tracing::warn!(error = %e, records = batch.len(), "transaction failed: aborting and re-reading the batch");
+                let p = producer.clone();
+                let abort =
+                    tokio::task::spawn_blocking(move || p.abort_transaction(timeout)).await.expect("abort task");
+                if let Err(a) = abort {
+                    if matches!(&a, KafkaError::Transaction(t) if t.is_fatal()) {
+                        return Err(ServiceError::FatalTransaction(a));
+                    }
+                    tracing::warn!(error = %a, "abort failed");
+                }
+                rewind(consumer, batch);
+                Err(ServiceError::Client(e))
+            }
+        }
+    }
+
+    /// Sends every output with the idempotent producer and commits the offsets
+    /// once all are acknowledged. A failed delivery re-reads the batch.
+    async fn deliver_then_commit(
+        &self,
+        consumer: &Arc<StreamConsumer<Context>>,
+        producer: &FutureProducer,
+        batch: &[InputRecord],
+        outputs: &[&OutputRecord],
+    ) -> Result<(), ServiceError> {
+        let mut pending = Vec::with_capacity(outputs.len());
+        for o in outputs {
+            pending.push(producer.send(future_record(o), Duration::from_secs(30)));
+        }
+        let mut error = None;
+        for r in futures_join(pending).await {
+            if let Err((e, _)) = r {
+                error.get_or_insert(e);
+            }
+        }
+        if let Some(e) = error {
+            rewind(consumer, batch);
+            return Err(ServiceError::Client(e));
+        }
+        let offsets = next_offsets(batch);
+        consumer.commit(&offsets, CommitMode::Sync).map_err(ServiceError::Client)
+    }
+
+    fn account(&self, batch: &[InputRecord], outcomes: &[records::Outcome]) {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        for (r, o) in batch.iter().zip(outcomes) {
+            self.metrics.records_consumed(&r.topic, r.partition);
+            self.metrics.observe_extraction(o.extraction_seconds);
+            if let Some(ts) = r.timestamp_ms.filter(|t| *t > 0) {
+                self.metrics.observe_end_to_end((now_ms - ts).max(0) as f64 / 1000.0);
+            }
+            for k in &o.statement_kinds {
+                self.metrics.statements_produced(k);
+            }
+            for (rule, sev) in &o.alerts {
+                self.metrics.alerts_produced(rule, sev);
+            }
+            if let Some(kind) = o.dead_letter {
+                self.metrics.dead_lettered(kind);
+                tracing::warn!(topic = %r.topic, partition = r.partition, offset = r.offset, kind, "record dead-lettered");
+            } else if let Some(id) = &o.article_id {
+                tracing::debug!(article_id = %id, statements = o.statement_kinds.len(), "article processed");
+            }
+            self.progress.statements.fetch_add(o.statement_kinds.len() as u64, Ordering::Relaxed);
+            self.progress.alerts.fetch_add(o.alerts.len() as u64, Ordering::Relaxed);
+            self.progress.dead_letters.fetch_add(u64::from(o.dead_letter.is_some()), Ordering::Relaxed);
+        }
+        self.progress.records.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.progress.batches.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// After this many batches in a row fail to commit, the service stops loudly
+/// (non-zero exit, /healthz failing) rather than retrying forever.
+const MAX_CONSECUTIVE_FAILURES: u32 = 30;
+
+fn kafka_error(e: &ServiceError) -> KafkaError {
+    match e {
+        ServiceError::Client(k) | ServiceError::FatalTransaction(k) | ServiceError::Delivery { source: k, .. } => {
+            k.clone()
+        }
+        ServiceError::Pool(_) => KafkaError::Canceled,
+    }
+}
+
+/// Awaits every future, keeping their order.
+async fn futures_join<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
+    let mut out = Vec::with_capacity(fs.len());
+    for f in fs {
+        out.push(f.await);
+    }
+    out
+}
+
+fn detach<M: Message>(m: &M) -> InputRecord {
+    let headers = m
+        .headers()
+        .map(|h| h.iter().map(|x| (x.key.to_string(), x.value.map(<[u8]>::to_vec).unwrap_or_default())).collect())
+        .unwrap_or_default();
+    InputRecord {
+        topic: m.topic().to_string(),
+        partition: m.partition(),
+        offset: m.offset(),
+        key: m.key().map(<[u8]>::to_vec),
+        payload: m.payload().map(<[u8]>::to_vec),
+        headers,
+        timestamp_ms: m.timestamp().to_millis(),
+    }
+}
+
+fn future_record(o: &OutputRecord) -> FutureRecord<'_, [u8], [u8]> {
+    let mut headers = OwnedHeaders::new_with_capacity(o.headers.len());
+    for (k, v) in &o.headers {
+        headers = headers.insert(Header { key: k, value: Some(v.as_slice()) });
+    }
+    let mut r = FutureRecord::to(&o.topic).payload(o.payload.as_slice()).headers(headers);
+    if let Some(k) = &o.key {
+        r = r.key(k.as_slice());
+    }
+    r
+}
+
+/// The offsets to commit after a batch: one past the last record of each partition.
+pub fn next_offsets(batch: &[InputRecord]) -> TopicPartitionList {
+    let mut last: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+    for r in batch {
+        let e = last.entry((r.topic.as_str(), r.partition)).or_insert(r.offset);
+        *e = (*e).max(r.offset);
+    }
+    let mut tpl = TopicPartitionList::new();
+    for ((t, p), o) in last {
+        tpl.add_partition_offset(t, p, Offset::Offset(o + 1)).expect("valid offset");
+    }
+    tpl
+}
+
+/// Moves the consumer back to the first record of each partition of a batch
+/// that was not committed, so it is read and processed again.
+fn rewind(consumer: &StreamConsumer<Context>, batch: &[InputRecord]) {
+    let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+    for r in batch {
+        let e = first.entry((r.topic.as_str(), r.partition)).or_insert(r.offset);
+        *e = (*e).min(r.offset);
+    }
+    for ((t, p), o) in first {
+        if let Err(e) = consumer.seek(t, p, Offset::Offset(o), Duration::from_secs(10)) {
+            // The partition may have been revoked meanwhile: its next owner starts from the committed offset.
+            tracing::warn!(topic = t, partition = p, offset = o, error = %e, "could not rewind");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(p: i32, o: i64) -> InputRecord {
+        InputRecord {
+            topic: "a".into(),
+            partition: p,
+            offset: o,
+            key: None,
+            payload: None,
+            headers: vec![],
+            timestamp_ms: None,
+        }
+    }
+
+    #[test]
+    fn offsets_to_commit_are_one_past_the_last_record_of_each_partition() {
+        let tpl = next_offsets(&[rec(0, 5), rec(1, 9), rec(0, 7), rec(0, 6)]);
+        let m = tpl.to_topic_map();
+        assert_eq!(m[&("a".to_string(), 0)], Offset::Offset(8));
+        assert_eq!(m[&("a".to_string(), 1)], Offset::Offset(10));
+    }
+}

@@ -1,0 +1,176 @@
+//! Liveness and readiness of the service, answered on `GET /healthz` and
+//! `GET /readyz` (see [`super::http`]).
+//!
+//! * **Live** unless a fatal error was recorded with [`Health::set_fatal`]
+//!   (the orchestrator should restart the process).
+//! * **Ready** when partitions are assigned, the producer is usable, the
+//!   service is not shutting down and nothing fatal happened.
+//!
+//! Writers (the consumer loop, rebalance and producer callbacks, the
+//! shutdown path) and readers (the HTTP handlers) share one `Arc<Health>`.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// Shared health state; every method takes `&self`.
+#[derive(Debug, Default)]
+pub struct Health {
+    assigned: AtomicUsize,
+    producer_ok: AtomicBool,
+    shutting_down: AtomicBool,
+    fatal: AtomicBool,
+    /// The first fatal reason; only touched on the (rare) fatal path and by
+    /// readers that already saw `fatal == true`.
+    fatal_reason: Mutex<Option<String>>,
+}
+
+impl Health {
+    /// Live, not ready: no partitions assigned, producer not yet ok.
+    pub fn new() -> Health {
+        Health::default()
+    }
+
+    /// Number of partitions currently assigned to this consumer (after each
+    /// rebalance: assign sets it, a full revoke sets 0).
+    pub fn set_assigned(&self, n_partitions: usize) {
+        self.assigned.store(n_partitions, Ordering::Release);
+    }
+
+    /// Whether the (transactional) producer is initialised and usable.
+    pub fn set_producer_ok(&self, ok: bool) {
+        self.producer_ok.store(ok, Ordering::Release);
+    }
+
+    /// Shutdown started: readiness turns false for good so that traffic and
+    /// partitions move elsewhere while the service drains.
+    pub fn set_shutting_down(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+    }
+
+    /// Records an unrecoverable error: liveness and readiness turn false for
+    /// good. The first reason is kept; later ones are only logged.
+    pub fn set_fatal(&self, reason: &str) {
+        {
+            let mut slot = self.reason_slot();
+            if slot.is_none() {
+                *slot = Some(reason.to_owned());
+            }
+        }
+        self.fatal.store(true, Ordering::Release);
+        tracing::error!(reason, "fatal error recorded; reporting not live");
+    }
+
+    /// The first reason passed to [`Health::set_fatal`], if any.
+    pub fn fatal_reason(&self) -> Option<String> {
+        if !self.fatal.load(Ordering::Acquire) {
+            return None;
+        }
+        self.reason_slot().clone()
+    }
+
+    /// True unless a fatal error was recorded.
+    pub fn live(&self) -> bool {
+        !self.fatal.load(Ordering::Acquire)
+    }
+
+    /// `(true, "ready")` when partitions are assigned, the producer is ok,
+    /// the service is not shutting down and nothing fatal happened; otherwise
+    /// `(false, why)`, listing every unmet condition separated by `; `.
+    pub fn ready(&self) -> (bool, String) {
+        let mut why = Vec::new();
+        if let Some(reason) = self.fatal_reason() {
+            why.push(format!("fatal: {reason}"));
+        }
+        if self.shutting_down.load(Ordering::Acquire) {
+            why.push("shutting down".to_owned());
+        }
+        if self.assigned.load(Ordering::Acquire) == 0 {
+            why.push("no partitions assigned".to_owned());
+        }
+        if !self.producer_ok.load(Ordering::Acquire) {
+            why.push("producer not ok".to_owned());
+        }
+        if why.is_empty() {
+            (true, "ready".to_owned())
+        } else {
+            (false, why.join("; "))
+        }
+    }
+
+    fn reason_slot(&self) -> MutexGuard<'_, Option<String>> {
+        // A panic while holding this lock cannot leave the Option invalid.
+        self.fatal_reason.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn starts_live_but_not_ready() {
+        let h = Health::new();
+        assert!(h.live());
+        assert_eq!(h.fatal_reason(), None);
+        let (ready, why) = h.ready();
+        assert!(!ready);
+        assert_eq!(why, "no partitions assigned; producer not ok");
+    }
+
+    #[test]
+    fn ready_needs_partitions_and_producer() {
+        let h = Health::new();
+        h.set_assigned(3);
+        assert_eq!(h.ready(), (false, "producer not ok".to_owned()));
+        h.set_producer_ok(true);
+        assert_eq!(h.ready(), (true, "ready".to_owned()));
+
+        h.set_assigned(0);
+        assert_eq!(h.ready(), (false, "no partitions assigned".to_owned()));
+        h.set_assigned(1);
+        h.set_producer_ok(false);
+        assert_eq!(h.ready(), (false, "producer not ok".to_owned()));
+        h.set_producer_ok(true);
+        assert!(h.ready().0);
+    }
+
+    #[test]
+    fn shutting_down_is_not_ready_but_live() {
+        let h = Health::new();
+        h.set_assigned(1);
+        h.set_producer_ok(true);
+        h.set_shutting_down();
+        assert!(h.live());
+        assert_eq!(h.ready(), (false, "shutting down".to_owned()));
+    }
+
+    #[test]
+    fn fatal_is_neither_live_nor_ready_and_keeps_first_reason() {
+        let h = Health::new();
+        h.set_assigned(1);
+        h.set_producer_ok(true);
+        h.set_fatal("producer fenced");
+        h.set_fatal("later error");
+        assert!(!h.live());
+        assert_eq!(h.fatal_reason().as_deref(), Some("producer fenced"));
+        let (ready, why) = h.ready();
+        assert!(!ready);
+        assert_eq!(why, "fatal: producer fenced");
+    }
+
+    #[test]
+    fn shared_across_threads() {
+        let h = Arc::new(Health::new());
+        let writer = {
+            let h = Arc::clone(&h);
+            std::thread::spawn(move || {
+                h.set_assigned(2);
+                h.set_producer_ok(true);
+            })
+        };
+        writer.join().unwrap();
+        assert!(h.ready().0);
+    }
+}

@@ -1,0 +1,179 @@
+//! Shared by the Kafka tests: configs for a test broker, producing raw
+//! records, reading whole topics, the expected output of a set of records.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+
+use demarche::config::Config;
+use demarche::event::StatementEvent;
+use demarche::pipeline::Pipeline;
+
+/// A raw input record: key and value, either may be absent.
+pub type Rec = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+pub fn pipeline() -> Arc<Pipeline> {
+    static P: OnceLock<Arc<Pipeline>> = OnceLock::new();
+    P.get_or_init(|| {
+        Arc::new(demarche::cmd::build_pipeline(&Config::load_with_env(None, Vec::new()).unwrap()).unwrap())
+    })
+    .clone()
+}
+
+/// A unique suffix so tests never share topics or groups.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A service configuration for `brokers`, with per-test topics and group.
+pub fn config(brokers: &str, name: &str) -> Config {
+    let id = unique(name);
+    let env = vec![
+        ("DEMARCHE__KAFKA__BROKERS".to_string(), brokers.to_string()),
+        ("DEMARCHE__KAFKA__GROUP_ID".to_string(), format!("g-{id}")),
+        ("DEMARCHE__KAFKA__INPUT_TOPICS".to_string(), format!("[\"in-{id}\"]")),
+        ("DEMARCHE__KAFKA__STATEMENTS_TOPIC".to_string(), format!("st-{id}")),
+        ("DEMARCHE__KAFKA__ALERTS_TOPIC".to_string(), format!("al-{id}")),
+        ("DEMARCHE__KAFKA__DEAD_LETTER_TOPIC".to_string(), format!("dl-{id}")),
+        ("DEMARCHE__KAFKA__TRANSACTIONAL_ID".to_string(), format!("tx-{id}")),
+        ("DEMARCHE__SERVICE__HTTP_ADDR".to_string(), "127.0.0.1:0".to_string()),
+        ("DEMARCHE__SERVICE__BATCH_MAX_RECORDS".to_string(), "8".to_string()),
+        ("DEMARCHE__SERVICE__BATCH_LINGER_MS".to_string(), "20".to_string()),
+        // Group joins wait for the rebalance timeout on some brokers: keep it short.
+        ("DEMARCHE__SERVICE__MAX_POLL_INTERVAL_MS".to_string(), "10000".to_string()),
+        ("DEMARCHE__SERVICE__DRAIN_TIMEOUT_MS".to_string(), "8000".to_string()),
+        ("DEMARCHE__SERVICE__TRANSACTION_TIMEOUT_MS".to_string(), "30000".to_string()),
+        ("DEMARCHE__SERVICE__STATISTICS_INTERVAL_MS".to_string(), "1000".to_string()),
+    ];
+    Config::load_with_env(None, env).unwrap()
+}
+
+/// Raw input records: good articles (English and Arabic, written for the
+/// tests) and bad ones of every kind, as (key, value) pairs.
+pub fn inputs() -> Vec<Rec> {
+    let mut v: Vec<Rec> = Vec::new();
+    let examples = std::fs::read_to_string("examples/articles.jsonl").unwrap();
+    for (i, l) in examples.lines().enumerate() {
+        v.push((Some(format!("ex-{i}").into_bytes()), Some(l.as_bytes().to_vec())));
+    }
+    let fixtures = [
+        r#"{"id":"fx-1","lang":"en","published_at":"2018-08-01","body":"The US Secretary of State said on Monday that sanctions on Iran would stay. He added that Tehran must stop its missile tests."}"#,
+        r#"{"id":"fx-2","lang":"ar","published_at":"2016-05-03","body":"حذر وزير الخارجية الإيراني محمد جواد ظريف الولايات المتحدة من أي عمل عسكري، مؤكداً أن طهران سترد."}"#,
+        r#"{"id":"fx-3","lang":"en","published_at":"2016-05-03","body":"Turkish President Recep Tayyip Erdogan threatened to close the border, and warned Russia that Ankara would respond."}"#,
+        r#"{"id":"fx-4","body":"No statement here, only a weather report."}"#,
+    ];
+    for (i, f) in fixtures.iter().enumerate() {
+        v.push((Some(format!("fx-{i}").into_bytes()), Some(f.as_bytes().to_vec())));
+    }
+    v.push((Some(b"bad-1".to_vec()), Some(b"not json at all".to_vec())));
+    v.push((Some(b"bad-2".to_vec()), Some(br#"{"id":"x"}"#.to_vec())));
+    v.push((Some(b"bad-3".to_vec()), Some(b"{\"id\":\"\xff\xfe\",\"body\":\"x\"}".to_vec())));
+    v.push((Some(b"bad-4".to_vec()), None));
+    v.push((None, Some(br#"{"id":7,"body":"wrong type"}"#.to_vec())));
+    v
+}
+
+/// What the offline path gives for the same records: event ids, and the
+/// number of records that must be dead-lettered.
+pub fn expected(records: &[Rec]) -> (Vec<String>, usize) {
+    let p = pipeline();
+    let mut ids = Vec::new();
+    let mut dead = 0;
+    for (_, v) in records {
+        match v.as_deref().map(|b| p.process(b)) {
+            Some(Ok(out)) => ids.extend(out.events.into_iter().map(|e| e.event_id)),
+            _ => dead += 1,
+        }
+    }
+    (ids, dead)
+}
+
+pub async fn produce(brokers: &str, topic: &str, records: &[Rec]) {
+    let p: FutureProducer = ClientConfig::new().set("bootstrap.servers", brokers).create().unwrap();
+    for (k, v) in records {
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "traceparent",
+            value: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        });
+        let mut r = FutureRecord::<[u8], [u8]>::to(topic).headers(headers);
+        if let Some(k) = k {
+            r = r.key(k.as_slice());
+        }
+        if let Some(v) = v {
+            r = r.payload(v.as_slice());
+        }
+        p.send(r, Duration::from_secs(10)).await.map_err(|(e, _)| e).unwrap();
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+}
+
+/// A record read back from an output topic.
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub key: Option<Vec<u8>>,
+    pub payload: Vec<u8>,
+    pub headers: HashMap<String, String>,
+}
+
+/// Reads every record of `topic` (all partitions, from the beginning) until
+/// nothing new arrives for `quiet`.
+pub fn read_all(brokers: &str, topic: &str, quiet: Duration) -> Vec<Read> {
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", unique("reader"))
+        .set("enable.auto.commit", "false")
+        .set("isolation.level", "read_committed")
+        .create()
+        .unwrap();
+    let md = c.fetch_metadata(Some(topic), Duration::from_secs(10)).unwrap();
+    let parts = md.topics()[0].partitions().len() as i32;
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..parts {
+        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+    }
+    c.assign(&tpl).unwrap();
+    let mut out = Vec::new();
+    let mut last = Instant::now();
+    while last.elapsed() < quiet {
+        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
+            let headers = m
+                .headers()
+                .map(|h| {
+                    h.iter()
+                        .map(|x| (x.key.to_string(), String::from_utf8_lossy(x.value.unwrap_or_default()).to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(Read {
+                key: m.key().map(<[u8]>::to_vec),
+                payload: m.payload().unwrap_or_default().to_vec(),
+                headers,
+            });
+            last = Instant::now();
+        }
+    }
+    out
+}
+
+pub fn events(reads: &[Read]) -> Vec<StatementEvent> {
+    reads.iter().map(|r| serde_json::from_slice(&r.payload).expect("statement JSON")).collect()
+}
+
+/// Waits until `f` holds, or panics after `limit`.
+pub async fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
