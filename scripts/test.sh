@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
-# The whole test suite, as README and CI run it: set-up, formatting, lints,
-# unit, integration, property and corpus tests.
+# The whole test suite, as README and CI run it: set-up (including the tansu
+# broker the Kafka tests run against), formatting, lints, unit, integration,
+# property, corpus and broker tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-scripts/setup.sh
+scripts/setup.sh --broker
+
+# A Kafka-protocol broker on a free IPv4 loopback port, in memory, for this run only.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log=$(mktemp)
+tansu broker --listener-url "tcp://127.0.0.1:$port" --advertised-listener-url "tcp://127.0.0.1:$port" \
+  --storage-engine memory://tansu/ >"$log" 2>&1 &
+broker=$!
+trap 'kill $broker 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 50); do
+  grep -q "ready" "$log" 2>/dev/null && break
+  sleep 0.2
+done
+grep -q "ready" "$log" || { echo "test.sh: tansu did not start:"; cat "$log"; exit 1; }
+export DEMARCHE_TEST_BROKERS="127.0.0.1:$port"
+echo "test.sh: tansu broker on $DEMARCHE_TEST_BROKERS"
+
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo test

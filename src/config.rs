@@ -117,8 +117,28 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// Any librdkafka property, passed through unchanged to every client
     /// (security.protocol, sasl.*, ssl.*...). Values here win over demarche's.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalars_as_strings")]
     pub client: std::collections::BTreeMap<String, String>,
+}
+
+/// librdkafka takes every property as a string; TOML (and the environment)
+/// may give `false` or `5000`: accept any scalar and keep its text.
+fn scalars_as_strings<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, String>, D::Error> {
+    let raw: std::collections::BTreeMap<String, toml::Value> = Deserialize::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| match v {
+            toml::Value::String(s) => Ok((k, s)),
+            toml::Value::Integer(i) => Ok((k, i.to_string())),
+            toml::Value::Float(f) => Ok((k, f.to_string())),
+            toml::Value::Boolean(b) => Ok((k, b.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "kafka.client.{k}: expected a string, number or boolean, got {}",
+                other.type_str()
+            ))),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -35,10 +35,19 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Logs of the code under test, filtered by RUST_LOG (shown with --nocapture).
+pub fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
 /// A service configuration for `brokers`, with per-test topics and group.
 pub fn config(brokers: &str, name: &str) -> Config {
+    logs();
     let id = unique(name);
-    let env = vec![
+    let mut env = vec![
         ("DEMARCHE__KAFKA__BROKERS".to_string(), brokers.to_string()),
         ("DEMARCHE__KAFKA__GROUP_ID".to_string(), format!("g-{id}")),
         ("DEMARCHE__KAFKA__INPUT_TOPICS".to_string(), format!("[\"in-{id}\"]")),
@@ -55,6 +64,10 @@ pub fn config(brokers: &str, name: &str) -> Config {
         ("DEMARCHE__SERVICE__TRANSACTION_TIMEOUT_MS".to_string(), "30000".to_string()),
         ("DEMARCHE__SERVICE__STATISTICS_INTERVAL_MS".to_string(), "1000".to_string()),
     ];
+    // DEMARCHE_TEST_KAFKA_DEBUG=eos,protocol shows librdkafka's own debug log.
+    if let Ok(d) = std::env::var("DEMARCHE_TEST_KAFKA_DEBUG") {
+        env.push(("DEMARCHE__KAFKA__CLIENT__DEBUG".to_string(), d));
+    }
     Config::load_with_env(None, env).unwrap()
 }
 
