@@ -17,9 +17,6 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
 use common::*;
@@ -46,24 +43,6 @@ async fn create_topics(cfg: &Config) {
     let mut c = cfg.clone();
     c.kafka.partitions = 3;
     demarche::cmd::topics::create(&c).await.expect("topics created");
-}
-
-/// Sum of the group's committed offsets over the input partitions.
-fn committed(brokers: &str, cfg: &Config) -> i64 {
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", &cfg.kafka.group_id)
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..3 {
-        tpl.add_partition(&cfg.kafka.input_topics[0], p);
-    }
-    match c.committed_offsets(tpl, Duration::from_secs(10)) {
-        Ok(got) => got.elements().iter().map(|e| if let Offset::Offset(o) = e.offset() { o } else { 0 }).sum(),
-        Err(_) => 0,
-    }
 }
 
 fn id_counts(brokers: &str, topic: &str) -> HashMap<String, usize> {

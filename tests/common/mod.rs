@@ -190,3 +190,22 @@ pub async fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Sum of the group's committed offsets over the first three partitions of the input topic.
+pub fn committed(brokers: &str, cfg: &Config) -> i64 {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", &cfg.kafka.group_id)
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..3 {
+        tpl.add_partition(&cfg.kafka.input_topics[0], p);
+    }
+    match c.committed_offsets(tpl, Duration::from_secs(10)) {
+        Ok(got) => got.elements().iter().map(|e| if let Offset::Offset(o) = e.offset() { o } else { 0 }).sum(),
+        Err(_) => 0,
+    }
+}
