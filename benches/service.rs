@@ -92,15 +92,16 @@ async fn produce(brokers: &str, topic: &str, records: &[Vec<u8>]) {
         ClientConfig::new().set("bootstrap.servers", brokers).set("linger.ms", "5").create().unwrap();
     let mut pending = Vec::new();
     for r in records {
-        pending.push(p.send(FutureRecord::<(), [u8]>::to(topic).payload(r.as_slice()), Duration::from_secs(30)));
+        let rec = FutureRecord::<(), [u8]>::to(topic).payload(r.as_slice());
+        pending.push(p.send_result(rec).map_err(|(e, _)| e).unwrap());
         if pending.len() >= 1000 {
             for f in pending.drain(..) {
-                f.await.map_err(|(e, _)| e).unwrap();
+                f.await.unwrap().map_err(|(e, _)| e).unwrap();
             }
         }
     }
     for f in pending {
-        f.await.map_err(|(e, _)| e).unwrap();
+        f.await.unwrap().map_err(|(e, _)| e).unwrap();
     }
     p.flush(Duration::from_secs(30)).unwrap();
 }
@@ -113,6 +114,7 @@ async fn passthrough(brokers: &str, input: &str, output: &str, n: u64, batch: us
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
         .set("max.poll.interval.ms", "10000")
+        .set("session.timeout.ms", "10000")
         .create()
         .unwrap();
     c.subscribe(&[input]).unwrap();
@@ -130,15 +132,14 @@ async fn passthrough(brokers: &str, input: &str, output: &str, n: u64, batch: us
                 _ => break,
             }
         }
+        // Enqueue all, then wait: the same pattern as the service.
         let mut pending = Vec::new();
         for m in &buf {
-            pending.push(p.send(
-                FutureRecord::<(), [u8]>::to(output).payload(m.payload().unwrap_or_default()),
-                Duration::from_secs(30),
-            ));
+            let r = FutureRecord::<(), [u8]>::to(output).payload(m.payload().unwrap_or_default());
+            pending.push(p.send_result(r).map_err(|(e, _)| e).unwrap());
         }
         for f in pending {
-            f.await.map_err(|(e, _)| e).unwrap();
+            f.await.unwrap().map_err(|(e, _)| e).unwrap();
         }
         let mut tpl = TopicPartitionList::new();
         let mut last: HashMap<i32, i64> = HashMap::new();

@@ -25,3 +25,4 @@ echo "test.sh: tansu broker on $DEMARCHE_TEST_BROKERS"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo test
+scripts/validate-deploy.sh

@@ -75,6 +75,7 @@ pub struct LogConfig {
 /// The delivery guarantee of the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum Guarantee {
     /// Transactional producer: outputs and input offsets commit together;
     /// readers with isolation.level=read_committed see each event once.

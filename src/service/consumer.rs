@@ -328,7 +328,18 @@ impl Service {
             // No group metadata means the consumer is not in its group (yet): not committable.
             let gm = gm.ok_or_else(|| KafkaError::Subscription("consumer has no group metadata".into()))?;
             p.send_offsets_to_transaction(&offsets, &gm, timeout)?;
-            p.commit_transaction(timeout)
+            // A retriable commit error means the commit may still complete: call it
+            // again (never abort in between — that conflicts with the commit in progress).
+            let mut attempt = 0;
+            loop {
+                match p.commit_transaction(timeout) {
+                    Err(KafkaError::Transaction(t)) if t.is_retriable() && !t.txn_requires_abort() && attempt < 5 => {
+                        attempt += 1;
+                        std::thread::sleep(Duration::from_millis(200 * attempt));
+                    }
+                    other => return other,
+                }
+            }
         })
         .await
         .expect("commit task");
@@ -349,6 +360,11 @@ impl Service {
                     return Err(ServiceError::FatalTransaction(e));
                 }
                 tracing::warn!(error = %e, records = batch.len(), "transaction failed: aborting and re-reading the batch");
+                let unsupported = e.to_string().contains("not supported by broker");
+                if unsupported {
+                    // The broker cannot end transactions (tansu 0.6.0): no retry can help.
+                    return Err(ServiceError::FatalTransaction(e));
+                }
                 let p = producer.clone();
                 let abort =
                     tokio::task::spawn_blocking(move || p.abort_transaction(timeout)).await.expect("abort task");
@@ -373,14 +389,28 @@ impl Service {
         batch: &[InputRecord],
         outputs: &[&OutputRecord],
     ) -> Result<(), ServiceError> {
+        // Enqueue everything first (send_result returns at once), then wait for the
+        // acknowledgements: one round trip per batch, not one per record.
         let mut pending = Vec::with_capacity(outputs.len());
-        for o in outputs {
-            pending.push(producer.send(future_record(o), Duration::from_secs(30)));
-        }
         let mut error = None;
-        for r in futures_join(pending).await {
-            if let Err((e, _)) = r {
-                error.get_or_insert(e);
+        for o in outputs {
+            match producer.send_result(future_record(o)) {
+                Ok(f) => pending.push(f),
+                Err((e, _)) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        for f in pending {
+            match f.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((e, _))) => {
+                    error.get_or_insert(e);
+                }
+                Err(_) => {
+                    error.get_or_insert(KafkaError::Canceled);
+                }
             }
         }
         if let Some(e) = error {
@@ -431,15 +461,6 @@ fn kafka_error(e: &ServiceError) -> KafkaError {
         }
         ServiceError::Pool(_) => KafkaError::Canceled,
     }
-}
-
-/// Awaits every future, keeping their order.
-async fn futures_join<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
-    let mut out = Vec::with_capacity(fs.len());
-    for f in fs {
-        out.push(f.await);
-    }
-    out
 }
 
 fn detach<M: Message>(m: &M) -> InputRecord {
