@@ -86,6 +86,7 @@ pub async fn run(
     c.set("bootstrap.servers", &cfg.kafka.brokers)
         .set("group.id", "demarche-quickstart-reader")
         .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
         .set("isolation.level", "read_committed");
     let reader: StreamConsumer = c.create()?;
     let mut tpl = TopicPartitionList::new();
@@ -95,14 +96,19 @@ pub async fn run(
     reader.assign(&tpl)?;
 
     let mut printed = 0u64;
+    let mut idle = std::time::Instant::now();
     loop {
-        let done =
-            running.progress.records() >= published && printed >= running.progress.statements.load(Ordering::Relaxed);
+        let processed = running.progress.records() >= published;
+        let all_printed = printed >= running.progress.statements.load(Ordering::Relaxed);
+        // Done when every record is processed and every statement printed, or when the
+        // reader has seen nothing new for a while after processing ended.
+        let done = processed && (all_printed || idle.elapsed() > Duration::from_secs(3));
         if (done && !follow) || running.task.is_finished() || shutdown.is_cancelled() {
             break;
         }
         match tokio::time::timeout(Duration::from_millis(200), reader.recv()).await {
             Ok(Ok(m)) => {
+                idle = std::time::Instant::now();
                 if let Some(Ok(e)) = m.payload().map(serde_json::from_slice::<StatementEvent>) {
                     writeln!(out, "{}", crate::pretty::line(&e, 90, color))?;
                     printed += 1;
