@@ -24,5 +24,15 @@ echo "test.sh: tansu broker on $DEMARCHE_TEST_BROKERS"
 
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
-cargo test
+out=$(mktemp)
+set +e
+cargo test 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$out" | awk '{s+=$1} END {print s+0}')
+rm -f "$out"
+[ "$status" -eq 0 ] || { echo "tests: $passed passed, $failed failed"; exit "$status"; }
 scripts/validate-deploy.sh
+# One closing line for the whole suite.
+echo "tests: $passed passed, $failed failed"
