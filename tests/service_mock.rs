@@ -19,18 +19,20 @@ use tokio_util::sync::CancellationToken;
 use common::*;
 use demarche::config::{Config, Guarantee};
 
-fn topics(cfg: &Config) -> Vec<String> {
-    demarche::cmd::topics::all_topics(cfg)
+/// An in-process broker with the test's topics (three partitions each) and a config for it.
+fn mock_cluster(name: &str) -> (MockCluster<'static, rdkafka::producer::DefaultProducerContext>, String, Config) {
+    let mock = MockCluster::new(1).unwrap();
+    let brokers = mock.bootstrap_servers();
+    let cfg = config(&brokers, name);
+    for t in demarche::cmd::topics::all_topics(&cfg) {
+        mock.create_topic(&t, 3, 1).unwrap();
+    }
+    (mock, brokers, cfg)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_to_end_exactly_once_with_dead_letters_and_graceful_shutdown() {
-    let mock = MockCluster::new(1).unwrap();
-    let brokers = mock.bootstrap_servers();
-    let cfg = config(&brokers, "e2e");
-    for t in topics(&cfg) {
-        mock.create_topic(&t, 3, 1).unwrap();
-    }
+    let (mock, brokers, cfg) = mock_cluster("e2e");
     let records = inputs();
     let (want_ids, want_dead) = expected(&records);
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
@@ -98,12 +100,7 @@ async fn end_to_end_exactly_once_with_dead_letters_and_graceful_shutdown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_transaction_commits_abort_and_reprocess_without_loss() {
-    let mock = MockCluster::new(1).unwrap();
-    let brokers = mock.bootstrap_servers();
-    let cfg = config(&brokers, "txfail");
-    for t in topics(&cfg) {
-        mock.create_topic(&t, 3, 1).unwrap();
-    }
+    let (mock, brokers, cfg) = mock_cluster("txfail");
     let records = inputs();
     let (want_ids, _) = expected(&records);
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
@@ -144,13 +141,8 @@ async fn failed_transaction_commits_abort_and_reprocess_without_loss() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_down_for_seconds_and_failing_produce_requests_lose_nothing() {
-    let mock = MockCluster::new(1).unwrap();
-    let brokers = mock.bootstrap_servers();
-    let mut cfg = config(&brokers, "down");
+    let (mock, brokers, mut cfg) = mock_cluster("down");
     cfg.kafka.guarantee = Guarantee::AtLeastOnce;
-    for t in topics(&cfg) {
-        mock.create_topic(&t, 3, 1).unwrap();
-    }
     let records = inputs();
     let (want_ids, _) = expected(&records);
     let (first, second) = records.split_at(records.len() / 2);
