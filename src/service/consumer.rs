@@ -208,6 +208,8 @@ impl Service {
             };
             self.metrics.set_in_flight(batch.len() as i64);
             self.metrics.batch(batch.len());
+            // A batch that outlives max.poll.interval.ms means the loop is stuck: /healthz says so.
+            self.health.begin_batch(self.cfg.service.max_poll_interval_ms);
             // Extraction off the async runtime, in parallel, results in input order.
             let outcomes = {
                 let (pipeline, rules, pool, topics) =
@@ -254,6 +256,7 @@ impl Service {
                 }
             }
             self.metrics.set_in_flight(0);
+            self.health.end_batch();
         };
         self.health.set_shutting_down();
         if result.is_ok() && !eos {

@@ -9,7 +9,7 @@
 //! Writers (the consumer loop, rebalance and producer callbacks, the
 //! shutdown path) and readers (the HTTP handlers) share one `Arc<Health>`.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Shared health state; every method takes `&self`.
@@ -22,6 +22,15 @@ pub struct Health {
     /// The first fatal reason; only touched on the (rare) fatal path and by
     /// readers that already saw `fatal == true`.
     fatal_reason: Mutex<Option<String>>,
+    /// When the batch in hand started (ms since the epoch), 0 when none: a batch
+    /// older than `stall_after_ms` means the loop is stuck, and the process is
+    /// reported not live so the orchestrator restarts it (its work is re-read).
+    batch_started_ms: AtomicU64,
+    stall_after_ms: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 impl Health {
@@ -39,6 +48,25 @@ impl Health {
     /// Whether the (transactional) producer is initialised and usable.
     pub fn set_producer_ok(&self, ok: bool) {
         self.producer_ok.store(ok, Ordering::Release);
+    }
+
+    /// A batch is in hand; `stall_after_ms` is how long it may take before the
+    /// service counts as stuck (0 disables the check).
+    pub fn begin_batch(&self, stall_after_ms: u64) {
+        self.stall_after_ms.store(stall_after_ms, Ordering::Release);
+        self.batch_started_ms.store(now_ms(), Ordering::Release);
+    }
+
+    pub fn end_batch(&self) {
+        self.batch_started_ms.store(0, Ordering::Release);
+    }
+
+    /// How long the batch in hand has been running, when it is past the limit.
+    pub fn stalled_for_ms(&self) -> Option<u64> {
+        let started = self.batch_started_ms.load(Ordering::Acquire);
+        let limit = self.stall_after_ms.load(Ordering::Acquire);
+        let age = now_ms().saturating_sub(started);
+        (started > 0 && limit > 0 && age > limit).then_some(age)
     }
 
     /// Shutdown started: readiness turns false for good so that traffic and
@@ -63,14 +91,14 @@ impl Health {
     /// The first reason passed to [`Health::set_fatal`], if any.
     pub fn fatal_reason(&self) -> Option<String> {
         if !self.fatal.load(Ordering::Acquire) {
-            return None;
+            return self.stalled_for_ms().map(|ms| format!("stalled: the batch in hand has run for {} s", ms / 1000));
         }
         self.reason_slot().clone()
     }
 
-    /// True unless a fatal error was recorded.
+    /// True unless a fatal error was recorded or the batch in hand is stuck.
     pub fn live(&self) -> bool {
-        !self.fatal.load(Ordering::Acquire)
+        !self.fatal.load(Ordering::Acquire) && self.stalled_for_ms().is_none()
     }
 
     /// `(true, "ready")` when partitions are assigned, the producer is ok,
@@ -108,6 +136,18 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn a_batch_older_than_its_limit_is_not_live() {
+        let h = Health::new();
+        h.begin_batch(10_000);
+        assert!(h.live(), "a fresh batch is fine");
+        h.batch_started_ms.store(now_ms() - 20_000, Ordering::Release);
+        assert!(!h.live());
+        assert!(h.fatal_reason().unwrap().starts_with("stalled"));
+        h.end_batch();
+        assert!(h.live(), "the next batch clears it");
+    }
 
     #[test]
     fn starts_live_but_not_ready() {
