@@ -236,6 +236,11 @@ impl Extractor {
             {
                 continue;
             }
+            // English names its subject; a cue with none that continues nothing ("reports of
+            // an attack") is a noun, not a statement.
+            if matches!(c.actor, ActorSlot::Carried) && d.t.toks[c.cue.0].script == text::Script::Latin {
+                continue;
+            }
             let Some(actor) = self.resolve_actor(d, c, speakers, &sentence_actor, date_hint, focus, mentioned) else {
                 continue;
             };
