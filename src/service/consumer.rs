@@ -27,7 +27,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::ClientContext;
@@ -310,17 +310,7 @@ impl Service {
         timeout: Duration,
     ) -> Result<(), ServiceError> {
         producer.begin_transaction().map_err(ServiceError::Client)?;
-        let mut failed = None;
-        let mut pending = Vec::with_capacity(outputs.len());
-        for o in outputs {
-            match producer.send_result(future_record(o)) {
-                Ok(f) => pending.push(f),
-                Err((e, _)) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
-        }
+        let (pending, failed) = enqueue(producer, outputs);
         let offsets = next_offsets(batch);
         let gm = consumer.group_metadata();
         let p = producer.clone();
@@ -392,19 +382,7 @@ impl Service {
         batch: &[InputRecord],
         outputs: &[&OutputRecord],
     ) -> Result<(), ServiceError> {
-        // Enqueue everything first (send_result returns at once), then wait for the
-        // acknowledgements: one round trip per batch, not one per record.
-        let mut pending = Vec::with_capacity(outputs.len());
-        let mut error = None;
-        for o in outputs {
-            match producer.send_result(future_record(o)) {
-                Ok(f) => pending.push(f),
-                Err((e, _)) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
+        let (pending, mut error) = enqueue(producer, outputs);
         for f in pending {
             match f.await {
                 Ok(Ok(_)) => {}
@@ -480,6 +458,20 @@ fn detach<M: Message>(m: &M) -> InputRecord {
         headers,
         timestamp_ms: m.timestamp().to_millis(),
     }
+}
+
+/// Enqueues every output (send_result returns at once) so a batch costs one
+/// round trip, not one per record; stops at the first record the producer
+/// refuses (its queue full, say) and returns that error beside what was queued.
+fn enqueue(producer: &FutureProducer, outputs: &[&OutputRecord]) -> (Vec<DeliveryFuture>, Option<KafkaError>) {
+    let mut pending = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        match producer.send_result(future_record(o)) {
+            Ok(f) => pending.push(f),
+            Err((e, _)) => return (pending, Some(e)),
+        }
+    }
+    (pending, None)
 }
 
 fn future_record(o: &OutputRecord) -> FutureRecord<'_, [u8], [u8]> {
