@@ -240,3 +240,14 @@ fn unknown_speakers_are_kept_as_written() {
         extract("ar", "2016-05-03", None, "قال أسعد الزعبي إن الهدنة انتهت.\nوأضاف الزعبي أن المعارضة لن تعود.");
     assert_eq!(by_cue(&later, "وأضاف").actor.name, "أسعد الزعبي", "a surname alone is the speaker named before");
 }
+
+/// Regression (found by the property test): an empty quotation before a cue
+/// made an empty claim whose span was sliced backwards.
+#[test]
+fn an_empty_quotation_before_a_cue_is_no_claim() {
+    for text in ["«  ”, لافروف قال.", "“”, Sergei Lavrov said.", "\"\" said Lavrov."] {
+        for e in extract("ar", "2016-05-03", None, text) {
+            assert!(e.claim.span[0] < e.claim.span[1], "{text}: {e:?}");
+        }
+    }
+}

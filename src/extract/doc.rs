@@ -162,7 +162,12 @@ impl<'a> Doc<'a> {
     }
 
     /// Byte range of a token range.
+    /// Byte range of the token range `[a, b)`; an empty range is empty at `a`.
     pub fn bytes(&self, a: usize, b: usize) -> (usize, usize) {
+        if b <= a {
+            let at = self.t.toks.get(a).map_or(self.text.len(), |t| t.start);
+            return (at, at);
+        }
         (self.t.toks[a].start, self.t.toks[b - 1].end)
     }
 

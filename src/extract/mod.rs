@@ -236,6 +236,10 @@ impl Extractor {
             {
                 continue;
             }
+            // Every path must leave a claim: an empty quotation («» before a cue) is none.
+            if c.claim.1 <= c.claim.0 {
+                continue;
+            }
             // English names its subject; a cue with none that continues nothing ("reports of
             // an attack") is a noun, not a statement.
             if matches!(c.actor, ActorSlot::Carried) && d.t.toks[c.cue.0].script == text::Script::Latin {
