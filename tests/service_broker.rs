@@ -62,12 +62,7 @@ async fn end_to_end_on_a_real_broker() {
     let (want_ids, want_dead) = expected(&records);
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
 
-    let token = CancellationToken::new();
-    let running = demarche::cmd::run::start(cfg.clone(), pipeline(), token.clone()).await.unwrap();
-    let progress = running.progress.clone();
-    wait_until(Duration::from_secs(90), "every record processed", || progress.records() >= records.len() as u64).await;
-    token.cancel();
-    running.task.await.unwrap().unwrap();
+    process_all(&cfg, records.len(), Duration::from_secs(90)).await;
 
     assert_eq!(committed(&brokers, &cfg), records.len() as i64, "offsets committed with the outputs");
     let counts = id_counts(&brokers, &cfg.kafka.statements_topic);

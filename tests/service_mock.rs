@@ -37,17 +37,11 @@ async fn end_to_end_exactly_once_with_dead_letters_and_graceful_shutdown() {
     let (want_ids, want_dead) = expected(&records);
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
 
-    let token = CancellationToken::new();
-    let running = demarche::cmd::run::start(cfg.clone(), pipeline(), token.clone()).await.unwrap();
-    let progress = running.progress.clone();
-    wait_until(Duration::from_secs(60), "every record processed", || progress.records() >= records.len() as u64).await;
-
-    // Graceful shutdown: the service stops cleanly. (The mock cluster acknowledges
+    // Ends with a graceful shutdown that must succeed. (The mock cluster acknowledges
     // offsets sent inside a transaction without storing them — TxnOffsetCommit is a
     // no-op there — so committed offsets are checked on tansu and in the
     // at-least-once test below.)
-    token.cancel();
-    running.task.await.unwrap().unwrap();
+    let progress = process_all(&cfg, records.len(), Duration::from_secs(60)).await;
 
     let st = read_all(&brokers, &cfg.kafka.statements_topic, Duration::from_secs(2));
     let got: Vec<String> = events(&st).into_iter().map(|e| e.event_id).collect();
@@ -116,12 +110,7 @@ async fn failed_transaction_commits_abort_and_reprocess_without_loss() {
     // An error that makes the transaction abortable: the batch must be aborted and re-read.
     mock.request_errors(RDKafkaApiKey::TxnOffsetCommit, &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION]);
 
-    let token = CancellationToken::new();
-    let running = demarche::cmd::run::start(cfg.clone(), pipeline(), token.clone()).await.unwrap();
-    let progress = running.progress.clone();
-    wait_until(Duration::from_secs(90), "every record processed", || progress.records() >= records.len() as u64).await;
-    token.cancel();
-    running.task.await.unwrap().unwrap();
+    let progress = process_all(&cfg, records.len(), Duration::from_secs(90)).await;
 
     let got: Vec<String> = events(&read_all(&brokers, &cfg.kafka.statements_topic, Duration::from_secs(2)))
         .into_iter()

@@ -209,3 +209,15 @@ pub fn committed(brokers: &str, cfg: &Config) -> i64 {
         Err(_) => 0,
     }
 }
+
+/// Runs the service on `cfg` until it has processed `n` records, then shuts
+/// it down gracefully (which must succeed); returns its progress counters.
+pub async fn process_all(cfg: &Config, n: usize, limit: Duration) -> Arc<demarche::service::consumer::Progress> {
+    let token = tokio_util::sync::CancellationToken::new();
+    let running = demarche::cmd::run::start(cfg.clone(), pipeline(), token.clone()).await.unwrap();
+    let progress = running.progress.clone();
+    wait_until(limit, "every record processed", || progress.records() >= n as u64).await;
+    token.cancel();
+    running.task.await.unwrap().unwrap();
+    progress
+}
