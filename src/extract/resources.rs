@@ -82,9 +82,6 @@ pub struct Words {
     /// Words that open a reported clause: that / أن / إن.
     #[serde(default)]
     pub complementizers: Vec<String>,
-    /// Prepositions that introduce the complement of an object cue: to / of / إلى / ب.
-    #[serde(default)]
-    pub complement_preps: Vec<String>,
     /// Phrases that carry the previous speaker: "for his part", «من جانبه».
     #[serde(default)]
     pub carry: Vec<String>,
@@ -103,9 +100,6 @@ pub struct Words {
     /// Words that end a noun phrase: prepositions, conjunctions, relatives.
     #[serde(default)]
     pub np_stop: Vec<String>,
-    /// Phrases that introduce context, never an actor: "after meeting", «بعد لقائه».
-    #[serde(default)]
-    pub context: Vec<String>,
     /// Subjects that are anonymous and never annotated: "sources", «مصادر».
     #[serde(default)]
     pub anonymous: Vec<String>,
@@ -206,13 +200,11 @@ pub struct KindRefine {
 #[derive(Debug, Default)]
 pub struct WordSets {
     pub complementizer: PhraseMatcher<()>,
-    pub complement_prep: PhraseMatcher<()>,
     pub carry: PhraseMatcher<()>,
     pub pronoun: PhraseMatcher<Gender>,
     pub pluperfect: PhraseMatcher<()>,
     pub skippable: PhraseMatcher<()>,
     pub np_stop: PhraseMatcher<()>,
-    pub context: PhraseMatcher<()>,
     pub anonymous: PhraseMatcher<()>,
     pub boilerplate: PhraseMatcher<()>,
     pub cue_blocker: PhraseMatcher<()>,
@@ -572,15 +564,13 @@ impl Resources {
         }
         let w = &lx.words;
         let ws = &mut self.words;
-        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 14] = [
+        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 12] = [
             (&w.directed, &mut ws.directed),
             (&w.complementizers, &mut ws.complementizer),
-            (&w.complement_preps, &mut ws.complement_prep),
             (&w.carry, &mut ws.carry),
             (&w.pluperfect, &mut ws.pluperfect),
             (&w.skippable, &mut ws.skippable),
             (&w.np_stop, &mut ws.np_stop),
-            (&w.context, &mut ws.context),
             (&w.anonymous, &mut ws.anonymous),
             (&w.boilerplate, &mut ws.boilerplate),
             (&w.cue_blockers, &mut ws.cue_blocker),
@@ -790,16 +780,5 @@ impl Resources {
 
     pub fn country(&self, code: &str) -> Option<&Country> {
         self.country_index.get(code).map(|&i| &self.countries[i as usize])
-    }
-
-    /// Whether a normalised word list holds this phrase (used by tests of data files).
-    pub fn knows_cue(&self, form: &str) -> bool {
-        let t = super::text::tokenize(form);
-        let mut out = Vec::new();
-        if t.is_empty() {
-            return false;
-        }
-        self.cues.matches_at(form, &t, 0, &mut out);
-        out.iter().any(|m| m.end == t.len())
     }
 }
