@@ -15,6 +15,7 @@ pub mod event;
 pub mod extract;
 pub mod pipeline;
 pub mod pretty;
+pub mod replay;
 pub mod resources_dir;
 pub mod service;
 pub mod telemetry;

@@ -8,7 +8,10 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use demarche::cli::{Cli, Command, ExtractArgs, QuickstartArgs, RunArgs, TopicsAction};
+use demarche::cli::{
+    Cli, ColorArg, Command, ExtractArgs, ProgressArg, QuickstartArgs, ReplayArgs, RunArgs, SubscribeArgs,
+    SubscribeFormat, TopicsAction,
+};
 use demarche::config::Config;
 use demarche::{cmd, telemetry};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +35,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => runtime()?.block_on(serve(cfg, args)),
         Command::Topics { action: TopicsAction::Create } => runtime()?.block_on(create_topics(cfg)),
         Command::Quickstart(args) => runtime()?.block_on(quickstart(cfg, args)),
+        Command::Replay(args) => runtime()?.block_on(replay(cfg, *args)),
+        Command::Subscribe(args) => runtime()?.block_on(subscribe(cfg, *args)),
     }
 }
 
@@ -88,6 +93,118 @@ async fn quickstart(cfg: Config, args: QuickstartArgs) -> anyhow::Result<()> {
     let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut out = std::io::stdout();
     cmd::quickstart::run(cfg, pipeline, &args.input, args.follow, token, &mut out, color).await?;
+    Ok(())
+}
+
+async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
+    use demarche::cmd::replay::{ProgressMode, Request};
+    use demarche::replay::checkpoint::Sink;
+    use demarche::replay::window::PublishedWindow;
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = match args.progress {
+        ProgressArg::Off => ProgressMode::Off,
+        ProgressArg::Bar => ProgressMode::Bar,
+        ProgressArg::Auto if tty => ProgressMode::Bar,
+        ProgressArg::Auto | ProgressArg::Log => {
+            ProgressMode::Log(std::time::Duration::from_secs(args.progress_interval.max(1)))
+        }
+    };
+    let sink = match args.output {
+        Some(statements) => Sink::Files { statements, alerts: args.alerts_output, rejects: args.rejects },
+        None => Sink::Topics {
+            statements: args.statements_topic.unwrap_or_else(|| cfg.kafka.statements_topic.clone()),
+            alerts: args.alerts_topic.unwrap_or_else(|| cfg.kafka.alerts_topic.clone()),
+            dead_letter: args.dead_letter_topic.unwrap_or_else(|| cfg.kafka.dead_letter_topic.clone()),
+        },
+    };
+    let req = Request {
+        input_topic: args.input_topic.unwrap_or_else(|| cfg.kafka.input_topics[0].clone()),
+        from: args.from.parse().context("--from")?,
+        to: args.to.parse().context("--to")?,
+        partitions: args.partitions,
+        published: PublishedWindow { from: args.published_from, to: args.published_to },
+        sink,
+        dry_run: args.dry_run,
+        max_rate: args.max_rate.filter(|r| *r > 0.0),
+        workers: args.workers.unwrap_or(cfg.service.workers),
+        checkpoint: Some(args.checkpoint.clone()),
+        resume: args.resume,
+        progress,
+    };
+    let pipeline = std::sync::Arc::new(cmd::build_pipeline(&cfg).context("loading lexicons and gazetteers")?);
+    let token = CancellationToken::new();
+    on_signal(token.clone());
+    let report = cmd::replay::run(&cfg, pipeline, req, token).await.context("replay")?;
+    let path = args.checkpoint.display();
+    if report.already_done {
+        eprintln!("replay recorded in {path} is already complete: {}", report.summary.line());
+        return Ok(());
+    }
+    let verb = if args.dry_run { "dry run (nothing extracted or written)" } else { "replay" };
+    eprintln!(
+        "{verb}: {} in {:.1} s ({:.0} records/s)",
+        report.summary.line(),
+        report.elapsed.as_secs_f64(),
+        report.rate()
+    );
+    if report.interrupted {
+        anyhow::bail!("interrupted; continue with: demarche replay --resume --checkpoint {path}");
+    }
+    Ok(())
+}
+
+async fn subscribe(cfg: Config, args: SubscribeArgs) -> anyhow::Result<()> {
+    use demarche::alerts::{Filter, FilterSpec};
+    use demarche::cmd::subscribe::{Format, Request, Start};
+    let filter = Filter::new(FilterSpec {
+        actors: args.actors,
+        actor_countries: args.countries,
+        targets: args.targets,
+        target_countries: args.target_countries,
+        kinds: args.kinds,
+        keywords: args.keywords,
+        languages: args.languages,
+        min_confidence: args.min_confidence,
+    })
+    .context("filter")?;
+    let start = match (&args.since, args.from_beginning) {
+        (Some(s), _) => {
+            Start::Since(demarche::replay::position::parse_since(s, chrono::Utc::now()).context("--since")?)
+        }
+        (None, true) => Start::Beginning,
+        (None, false) => Start::Latest,
+    };
+    let stdout_tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let format = match args.format {
+        SubscribeFormat::Json => Format::Json,
+        SubscribeFormat::Pretty => Format::Pretty {
+            color: match args.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+            },
+        },
+    };
+    let topic = match (args.topic, args.alerts) {
+        (Some(t), _) => t,
+        (None, true) => cfg.kafka.alerts_topic.clone(),
+        (None, false) => cfg.kafka.statements_topic.clone(),
+    };
+    let req = Request {
+        topic,
+        filter,
+        start,
+        follow: !args.no_follow,
+        limit: args.limit,
+        format,
+        group: args.group,
+        claim_width: 100,
+    };
+    let token = CancellationToken::new();
+    on_signal(token.clone());
+    let mut out = io::stdout();
+    let report = cmd::subscribe::run(&cfg, &req, &mut out, token).await.context("subscribe")?;
+    tracing::info!(read = report.read, matched = report.matched, unreadable = report.unreadable, "subscription ended");
     Ok(())
 }
 

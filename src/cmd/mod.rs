@@ -2,7 +2,9 @@
 
 pub mod extract;
 pub mod quickstart;
+pub mod replay;
 pub mod run;
+pub mod subscribe;
 pub mod topics;
 
 use std::path::Path;

@@ -23,11 +23,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{FutureProducer, Producer};
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::ClientContext;
@@ -35,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::health::Health;
 use super::metrics::Metrics;
+use super::publish::{apply_passthrough, client_config, deliver, detach, enqueue, idempotent_producer, Extraction};
 use super::records::{self, InputRecord, OutputRecord, OutputTopics};
 use crate::alerts::AlertRules;
 use crate::config::{Config, Guarantee};
@@ -113,20 +112,6 @@ impl ConsumerContext for Context {
     }
 }
 
-fn client_config(cfg: &Config) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", &cfg.kafka.brokers);
-    // Always IPv4 loopback first when resolving localhost: some brokers listen on one family only.
-    c.set("broker.address.family", "any");
-    c
-}
-
-fn apply_passthrough(c: &mut ClientConfig, cfg: &Config) {
-    for (k, v) in &cfg.kafka.client {
-        c.set(k, v);
-    }
-}
-
 impl Service {
     fn consumer(&self) -> Result<StreamConsumer<Context>, ServiceError> {
         let mut c = client_config(&self.cfg);
@@ -145,8 +130,7 @@ impl Service {
     }
 
     fn producer(&self) -> Result<FutureProducer, ServiceError> {
-        let mut c = client_config(&self.cfg);
-        c.set("enable.idempotence", "true").set("acks", "all").set("linger.ms", "5");
+        let mut c = idempotent_producer(&self.cfg);
         if self.cfg.kafka.guarantee == Guarantee::ExactlyOnce {
             c.set("transactional.id", self.cfg.kafka.transactional_id())
                 .set("transaction.timeout.ms", self.cfg.service.transaction_timeout_ms.to_string());
@@ -174,22 +158,13 @@ impl Service {
         consumer.subscribe(&topics).map_err(ServiceError::Client)?;
         tracing::info!(topics = ?topics, group = %self.cfg.kafka.group_id, guarantee = ?self.cfg.kafka.guarantee, "consuming");
 
-        let workers = match self.cfg.service.workers {
-            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
-            n => n,
-        };
-        let pool = Arc::new(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(workers)
-                .thread_name(|i| format!("extract-{i}"))
-                .build()
-                .map_err(|e| ServiceError::Pool(e.to_string()))?,
-        );
-        let out_topics = OutputTopics {
-            statements: self.cfg.kafka.statements_topic.clone(),
-            alerts: self.cfg.kafka.alerts_topic.clone(),
-            dead_letter: self.cfg.kafka.dead_letter_topic.clone(),
-        };
+        let extraction = Extraction::new(
+            self.pipeline.clone(),
+            self.rules.clone(),
+            OutputTopics::from_config(&self.cfg),
+            self.cfg.service.workers,
+        )
+        .map_err(|e| ServiceError::Pool(e.to_string()))?;
 
         let linger = Duration::from_millis(self.cfg.service.batch_linger_ms);
         let mut failures = 0u32;
@@ -210,24 +185,8 @@ impl Service {
             self.metrics.batch(batch.len());
             // A batch that outlives max.poll.interval.ms means the loop is stuck: /healthz says so.
             self.health.begin_batch(self.cfg.service.max_poll_interval_ms);
-            // Extraction off the async runtime, in parallel, results in input order.
-            let outcomes = {
-                let (pipeline, rules, pool, topics) =
-                    (self.pipeline.clone(), self.rules.clone(), pool.clone(), out_topics.clone());
-                let batch = batch.clone();
-                tokio::task::spawn_blocking(move || {
-                    use rayon::prelude::*;
-                    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                    pool.install(|| {
-                        batch
-                            .par_iter()
-                            .map(|r| records::process(&pipeline, &rules, &topics, r, &now))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .await
-                .expect("extraction task")
-            };
+            let batch = Arc::new(batch);
+            let outcomes = extraction.process(batch.clone()).await;
             let outputs: Vec<&OutputRecord> = outcomes.iter().flat_map(|o| o.records.iter()).collect();
             let durable = if eos {
                 self.commit_transaction(&consumer, &producer, &batch, &outputs, txn_timeout).await
@@ -382,19 +341,7 @@ impl Service {
         batch: &[InputRecord],
         outputs: &[&OutputRecord],
     ) -> Result<(), ServiceError> {
-        let (pending, mut error) = enqueue(producer, outputs);
-        for f in pending {
-            match f.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((e, _))) => {
-                    error.get_or_insert(e);
-                }
-                Err(_) => {
-                    error.get_or_insert(KafkaError::Canceled);
-                }
-            }
-        }
-        if let Some(e) = error {
+        if let Err(e) = deliver(producer, outputs).await {
             rewind(consumer, batch);
             return Err(ServiceError::Client(e));
         }
@@ -442,48 +389,6 @@ fn kafka_error(e: &ServiceError) -> KafkaError {
         }
         ServiceError::Pool(_) => KafkaError::Canceled,
     }
-}
-
-fn detach<M: Message>(m: &M) -> InputRecord {
-    let headers = m
-        .headers()
-        .map(|h| h.iter().map(|x| (x.key.to_string(), x.value.map(<[u8]>::to_vec).unwrap_or_default())).collect())
-        .unwrap_or_default();
-    InputRecord {
-        topic: m.topic().to_string(),
-        partition: m.partition(),
-        offset: m.offset(),
-        key: m.key().map(<[u8]>::to_vec),
-        payload: m.payload().map(<[u8]>::to_vec),
-        headers,
-        timestamp_ms: m.timestamp().to_millis(),
-    }
-}
-
-/// Enqueues every output (send_result returns at once) so a batch costs one
-/// round trip, not one per record; stops at the first record the producer
-/// refuses (its queue full, say) and returns that error beside what was queued.
-fn enqueue(producer: &FutureProducer, outputs: &[&OutputRecord]) -> (Vec<DeliveryFuture>, Option<KafkaError>) {
-    let mut pending = Vec::with_capacity(outputs.len());
-    for o in outputs {
-        match producer.send_result(future_record(o)) {
-            Ok(f) => pending.push(f),
-            Err((e, _)) => return (pending, Some(e)),
-        }
-    }
-    (pending, None)
-}
-
-fn future_record(o: &OutputRecord) -> FutureRecord<'_, [u8], [u8]> {
-    let mut headers = OwnedHeaders::new_with_capacity(o.headers.len());
-    for (k, v) in &o.headers {
-        headers = headers.insert(Header { key: k, value: Some(v.as_slice()) });
-    }
-    let mut r = FutureRecord::to(&o.topic).payload(o.payload.as_slice()).headers(headers);
-    if let Some(k) = &o.key {
-        r = r.key(k.as_slice());
-    }
-    r
 }
 
 /// The offsets to commit after a batch: one past the last record of each partition.

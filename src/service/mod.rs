@@ -8,4 +8,6 @@ pub mod consumer;
 pub mod health;
 pub mod http;
 pub mod metrics;
+pub mod offsets;
+pub mod publish;
 pub mod records;

@@ -39,6 +39,17 @@ pub struct OutputTopics {
     pub dead_letter: String,
 }
 
+impl OutputTopics {
+    /// The live topics named in the configuration.
+    pub fn from_config(cfg: &crate::config::Config) -> Self {
+        OutputTopics {
+            statements: cfg.kafka.statements_topic.clone(),
+            alerts: cfg.kafka.alerts_topic.clone(),
+            dead_letter: cfg.kafka.dead_letter_topic.clone(),
+        }
+    }
+}
+
 /// What became of one input record.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -97,8 +108,9 @@ pub fn dead_letter(input: &InputRecord, reject: &Reject, topic: &str) -> OutputR
         (headers::SOURCE_PARTITION.to_string(), input.partition.to_string().into_bytes()),
         (headers::SOURCE_OFFSET.to_string(), input.offset.to_string().into_bytes()),
     ];
-    // The input's own headers travel with it, so a re-drive sees what the producer sent.
-    h.extend(input.headers.iter().filter(|(k, _)| !k.starts_with("demarche-error")).cloned());
+    // The input's own headers travel with it, so a re-drive sees what the producer sent;
+    // ours are replaced, so a record dead-lettered twice names only its latest source.
+    h.extend(input.headers.iter().filter(|(k, _)| !k.starts_with("demarche-")).cloned());
     OutputRecord {
         topic: topic.to_string(),
         key: input.key.clone(),

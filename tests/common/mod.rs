@@ -221,3 +221,53 @@ pub async fn process_all(cfg: &Config, n: usize, limit: Duration) -> Arc<demarch
     running.task.await.unwrap().unwrap();
     progress
 }
+
+/// Produces `records` with explicit timestamps (milliseconds since the
+/// epoch), one per record, to partition `partition` (None: the partitioner's choice).
+pub async fn produce_at(brokers: &str, topic: &str, records: &[Rec], timestamps: &[i64], partition: Option<i32>) {
+    assert_eq!(records.len(), timestamps.len());
+    let p: FutureProducer = ClientConfig::new().set("bootstrap.servers", brokers).create().unwrap();
+    for ((k, v), ts) in records.iter().zip(timestamps) {
+        let mut r = FutureRecord::<[u8], [u8]>::to(topic).timestamp(*ts);
+        if let Some(k) = k {
+            r = r.key(k.as_slice());
+        }
+        if let Some(v) = v {
+            r = r.payload(v.as_slice());
+        }
+        if let Some(part) = partition {
+            r = r.partition(part);
+        }
+        p.send(r, Duration::from_secs(10)).await.map_err(|(e, _)| e).unwrap();
+    }
+    p.flush(Duration::from_secs(10)).unwrap();
+}
+
+/// Creates one topic (an extra output topic, say).
+pub async fn create_topic(brokers: &str, name: &str, partitions: i32) {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", brokers).create().unwrap();
+    let r = admin
+        .create_topics(&[NewTopic::new(name, partitions, TopicReplication::Fixed(1))], &AdminOptions::new())
+        .await
+        .unwrap();
+    r[0].as_ref().unwrap();
+}
+
+/// The good records of `inputs()` only (those that give an article).
+pub fn good_inputs() -> Vec<Rec> {
+    let p = pipeline();
+    inputs().into_iter().filter(|(_, v)| v.as_deref().is_some_and(|b| p.process(b).is_ok())).collect()
+}
+
+/// Sorted event ids of statement JSONL text.
+pub fn ids_of_jsonl(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<StatementEvent>(l).expect("statement JSON").event_id)
+        .collect();
+    v.sort();
+    v
+}

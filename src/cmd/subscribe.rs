@@ -1,0 +1,269 @@
+//! `demarche subscribe`: follow the statements (or alerts) topic, keep the
+//! events that pass a filter — the same matcher as the alert rules — and
+//! print them as readable lines or as JSONL.
+//!
+//! Without `--group` it reads as an observer: partitions assigned directly,
+//! nothing committed, nobody's group disturbed. With `--group NAME` it joins
+//! that group, resumes from its committed offsets and commits what it printed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use tokio_util::sync::CancellationToken;
+
+use crate::alerts::{Alert, Filter};
+use crate::config::Config;
+use crate::event::StatementEvent;
+use crate::replay::position::Position;
+use crate::replay::window::TimeWindow;
+use crate::service::offsets::{self, OffsetsError, Probe};
+use crate::service::publish::{apply_passthrough, client_config};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubscribeError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Offsets(#[from] OffsetsError),
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Where reading starts (without a group; a group resumes from its commits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    Beginning,
+    /// Only events published to the topic from now on.
+    Latest,
+    /// Records whose timestamp is at or after this time.
+    Since(DateTime<Utc>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pretty { color: bool },
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub topic: String,
+    pub filter: Filter,
+    pub start: Start,
+    /// Keep reading new events; otherwise stop at the end offsets seen at the start.
+    pub follow: bool,
+    pub limit: Option<u64>,
+    pub format: Format,
+    pub group: Option<String>,
+    /// Characters of claim text in a pretty line.
+    pub claim_width: usize,
+}
+
+/// What a subscription saw.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub read: u64,
+    pub matched: u64,
+    /// Records that were neither a statement event nor an alert.
+    pub unreadable: u64,
+}
+
+/// A record of the followed topic: a statement, or an alert on one.
+enum Item {
+    Statement(Box<StatementEvent>),
+    Alert(Box<Alert>),
+}
+
+impl Item {
+    fn parse(payload: &[u8]) -> Option<Item> {
+        // Alerts carry their statement inside; try the shape the payload has.
+        let v: serde_json::Value = serde_json::from_slice(payload).ok()?;
+        if v.get("statement").is_some() && v.get("rule").is_some() {
+            serde_json::from_value(v).ok().map(|a| Item::Alert(Box::new(a)))
+        } else {
+            serde_json::from_value(v).ok().map(|e| Item::Statement(Box::new(e)))
+        }
+    }
+
+    fn event(&self) -> &StatementEvent {
+        match self {
+            Item::Statement(e) => e,
+            Item::Alert(a) => &a.statement,
+        }
+    }
+}
+
+fn line(item: &Item, payload: &[u8], format: Format, width: usize) -> Vec<u8> {
+    match format {
+        // The record as published, byte for byte (compact JSON: one line).
+        Format::Json => payload.to_vec(),
+        Format::Pretty { color } => {
+            let mut s = String::new();
+            if let Item::Alert(a) = item {
+                let (b, r) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("", "") };
+                s.push_str(&format!("{b}[{} {}]{r} ", a.severity.as_str(), a.rule));
+            }
+            s.push_str(&crate::pretty::line(item.event(), width, color));
+            s.into_bytes()
+        }
+    }
+}
+
+fn consumer(cfg: &Config, group: Option<&str>, from_beginning: bool) -> Result<StreamConsumer, KafkaError> {
+    let mut c = client_config(cfg);
+    c.set("isolation.level", "read_committed").set("enable.partition.eof", "true");
+    match group {
+        Some(g) => {
+            // Offsets are stored after an event is written out, and committed in the background.
+            c.set("group.id", g)
+                .set("enable.auto.commit", "true")
+                .set("enable.auto.offset.store", "false")
+                .set("auto.offset.reset", if from_beginning { "earliest" } else { "latest" });
+        }
+        None => {
+            c.set("group.id", "demarche-subscribe").set("enable.auto.commit", "false");
+        }
+    }
+    apply_passthrough(&mut c, cfg);
+    c.create()
+}
+
+/// Follows the topic until the end offsets (without `follow`), the limit,
+/// or `shutdown`.
+pub async fn run(
+    cfg: &Config,
+    req: &Request,
+    out: &mut (dyn Write + Send),
+    shutdown: CancellationToken,
+) -> Result<Report, SubscribeError> {
+    let from_beginning = req.start == Start::Beginning;
+    let c = consumer(cfg, req.group.as_deref(), from_beginning)?;
+    let mut report = Report::default();
+    let time = TimeWindow {
+        from_ms: match req.start {
+            Start::Since(t) => Some(t.timestamp_millis()),
+            _ => None,
+        },
+        to_ms: None,
+    };
+    // The end of each partition now: where --no-follow stops.
+    let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
+    {
+        let mut pc = client_config(cfg);
+        pc.set("group.id", "demarche-subscribe-planner");
+        apply_passthrough(&mut pc, cfg);
+        let planner: BaseConsumer = pc.create()?;
+        let probe = Probe::new(pc, &req.topic)?;
+        let from = match req.start {
+            Start::Beginning => Position::Earliest,
+            Start::Latest => Position::Latest,
+            Start::Since(t) => Position::Time(t),
+        };
+        let ranges = offsets::resolve(&planner, &probe, &req.topic, None, &from, &Position::Latest)?;
+        match &req.group {
+            None => {
+                let mut tpl = TopicPartitionList::new();
+                for (p, r) in &ranges {
+                    tpl.add_partition_offset(&req.topic, *p, Offset::Offset(r.start))?;
+                    if r.start < r.end {
+                        ends.insert(*p, r.end);
+                    }
+                }
+                c.assign(&tpl)?;
+            }
+            Some(_) => {
+                c.subscribe(&[&req.topic])?;
+                ends = ranges.iter().map(|(p, r)| (*p, r.end)).collect();
+            }
+        }
+    }
+    // With a group, a partition is finished when it reaches its end or reports EOF
+    // (its committed offset may already be past the end).
+    let mut finished: BTreeSet<i32> = BTreeSet::new();
+    let all_finished = |finished: &BTreeSet<i32>, ends: &BTreeMap<i32, i64>| ends.keys().all(|p| finished.contains(p));
+    loop {
+        if req.limit.is_some_and(|l| report.matched >= l) || shutdown.is_cancelled() {
+            break;
+        }
+        if !req.follow {
+            let done = match &req.group {
+                None => all_finished(&finished, &ends),
+                // Only the partitions this member was given count.
+                Some(_) => {
+                    let mine: BTreeMap<i32, i64> = c
+                        .assignment()
+                        .map(|a| {
+                            a.elements()
+                                .iter()
+                                .filter_map(|e| ends.get(&e.partition()).map(|x| (e.partition(), *x)))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    !mine.is_empty() && all_finished(&finished, &mine)
+                }
+            };
+            if done {
+                break;
+            }
+        }
+        let got = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            r = tokio::time::timeout(Duration::from_millis(500), c.recv()) => r,
+        };
+        let m = match got {
+            Err(_) => continue,
+            Ok(Err(KafkaError::PartitionEOF(p))) => {
+                finished.insert(p);
+                continue;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "subscription consumer");
+                continue;
+            }
+            Ok(Ok(m)) => m,
+        };
+        let (p, o) = (m.partition(), m.offset());
+        if let Some(&end) = ends.get(&p) {
+            if o + 1 >= end {
+                finished.insert(p);
+            }
+            if o >= end && !req.follow {
+                continue;
+            }
+        }
+        report.read += 1;
+        if time.contains(m.timestamp().to_millis()) {
+            let payload = m.payload().unwrap_or_default();
+            match Item::parse(payload) {
+                None => {
+                    report.unreadable += 1;
+                    tracing::warn!(partition = p, offset = o, "not a statement event or an alert; skipped");
+                }
+                Some(item) if req.filter.matches(item.event()) => {
+                    out.write_all(&line(&item, payload, req.format, req.claim_width))?;
+                    out.write_all(b"\n")?;
+                    report.matched += 1;
+                }
+                Some(_) => {}
+            }
+        }
+        if req.group.is_some() {
+            out.flush()?;
+            c.store_offset_from_message(&m)?;
+        }
+    }
+    out.flush()?;
+    if req.group.is_some() {
+        // What was printed is committed before leaving the group.
+        if let Err(e) = c.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
+            tracing::debug!(error = %e, "final commit (nothing stored is not an error)");
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,255 @@
+//! Turning positions (earliest, latest, a time, explicit offsets) into the
+//! offsets of a topic's partitions, on a live broker. The checking of time
+//! answers is pure and lives in [`crate::replay::time_index`]; this module
+//! asks the broker and reads the neighbouring records it needs.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+
+use crate::replay::checkpoint::PartitionRange;
+use crate::replay::position::Position;
+use crate::replay::time_index::{self, Basis};
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OffsetsError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    #[error("topic {0} does not exist (or has no partitions)")]
+    NoTopic(String),
+    #[error("partition {partition} is not in topic {topic} (it has {count})")]
+    NoPartition { topic: String, partition: i32, count: usize },
+    #[error("partition {partition}: offset {offset} is outside what the broker holds ({low}..{high})")]
+    OutOfRange { partition: i32, offset: i64, low: i64, high: i64 },
+}
+
+/// The partitions of `topic`, in order.
+pub fn partitions<C: rdkafka::consumer::ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topic: &str,
+) -> Result<Vec<i32>, OffsetsError> {
+    let md = consumer.fetch_metadata(Some(topic), TIMEOUT)?;
+    let t = md.topics().iter().find(|t| t.name() == topic).ok_or_else(|| OffsetsError::NoTopic(topic.into()))?;
+    if t.error().is_some() || t.partitions().is_empty() {
+        return Err(OffsetsError::NoTopic(topic.into()));
+    }
+    let mut ps: Vec<i32> = t.partitions().iter().map(|p| p.id()).collect();
+    ps.sort_unstable();
+    Ok(ps)
+}
+
+/// Low and high watermarks of each partition.
+pub fn watermarks<C: rdkafka::consumer::ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topic: &str,
+    parts: &[i32],
+) -> Result<BTreeMap<i32, (i64, i64)>, OffsetsError> {
+    parts.iter().map(|&p| Ok((p, consumer.fetch_watermarks(topic, p, TIMEOUT)?))).collect()
+}
+
+/// The broker's answers to "first offset at or after `ts_ms`" per partition;
+/// None for a partition (or all) when the broker cannot answer.
+fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topic: &str,
+    parts: &[i32],
+    ts_ms: i64,
+    edges: &BTreeMap<i32, (i64, i64)>,
+) -> BTreeMap<i32, Option<i64>> {
+    let mut tpl = TopicPartitionList::new();
+    for &p in parts {
+        tpl.add_partition_offset(topic, p, Offset::Offset(ts_ms)).expect("valid offset");
+    }
+    let answered = match consumer.offsets_for_times(tpl, TIMEOUT) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "the broker cannot find offsets by time; scanning and filtering by record timestamps");
+            return parts.iter().map(|&p| (p, None)).collect();
+        }
+    };
+    parts
+        .iter()
+        .map(|&p| {
+            let o = answered.find_partition(topic, p).and_then(|e| match (e.error(), e.offset()) {
+                (Err(_), _) => None,
+                (Ok(()), Offset::Offset(o)) if o >= 0 => Some(o),
+                // No record at or after the time: the end of the partition.
+                (Ok(()), Offset::End) => Some(edges[&p].1),
+                _ => None,
+            });
+            (p, o)
+        })
+        .collect()
+}
+
+/// Reads the timestamps of single records, for checking time answers.
+pub struct Probe {
+    consumer: BaseConsumer,
+    topic: String,
+}
+
+impl Probe {
+    pub fn new(mut config: rdkafka::config::ClientConfig, topic: &str) -> Result<Probe, KafkaError> {
+        config
+            .set("enable.auto.commit", "false")
+            .set("isolation.level", "read_committed")
+            .set("enable.partition.eof", "true");
+        if config.get("group.id").is_none() {
+            config.set("group.id", "demarche-probe");
+        }
+        Ok(Probe { consumer: config.create()?, topic: topic.to_string() })
+    }
+
+    /// The timestamp of the record at exactly `offset`, if it can be read.
+    pub fn timestamp_at(&self, partition: i32, offset: i64) -> Option<i64> {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&self.topic, partition, Offset::Offset(offset)).ok()?;
+        self.consumer.assign(&tpl).ok()?;
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while std::time::Instant::now() < deadline {
+            match self.consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) if m.partition() == partition => {
+                    // A transaction marker at `offset` makes the next record arrive instead: unknown.
+                    return (m.offset() == offset).then(|| m.timestamp().to_millis()).flatten();
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, partition, offset, "probe");
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+impl Probe {
+    /// The end of a partition as its records show it: reads from the last
+    /// record below the reported high watermark to the end. With Apache
+    /// Kafka that is one record and the watermark stands; tansu 0.6.0
+    /// reports the offset after the first record of the last produced
+    /// batch (and serves a batch only from its first offset), so a replay
+    /// that trusted it would leave the rest of that batch out.
+    pub fn end_from(&self, partition: i32, (low, reported_high): (i64, i64)) -> i64 {
+        if reported_high <= low {
+            return reported_high;
+        }
+        let mut tpl = TopicPartitionList::new();
+        if tpl.add_partition_offset(&self.topic, partition, Offset::Offset(reported_high - 1)).is_err()
+            || self.consumer.assign(&tpl).is_err()
+        {
+            return reported_high;
+        }
+        let mut end = reported_high;
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while std::time::Instant::now() < deadline {
+            match self.consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) if m.partition() == partition => end = end.max(m.offset() + 1),
+                Some(Err(KafkaError::PartitionEOF(p))) if p == partition => break,
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, partition, "probe");
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if end != reported_high {
+            tracing::warn!(
+                partition,
+                reported_high,
+                end,
+                "the broker's high watermark is behind its records; using the end the records show"
+            );
+        }
+        end
+    }
+}
+
+/// Resolves a start and an end position to a range per partition.
+#[allow(clippy::too_many_arguments)]
+pub fn resolve<C: rdkafka::consumer::ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    probe: &Probe,
+    topic: &str,
+    only: Option<&[i32]>,
+    from: &Position,
+    to: &Position,
+) -> Result<BTreeMap<i32, PartitionRange>, OffsetsError> {
+    let all = partitions(consumer, topic)?;
+    let parts: Vec<i32> = match only {
+        None => all.clone(),
+        Some(list) => {
+            for p in list {
+                if !all.contains(p) {
+                    return Err(OffsetsError::NoPartition { topic: topic.into(), partition: *p, count: all.len() });
+                }
+            }
+            list.to_vec()
+        }
+    };
+    for pos in [from, to] {
+        if let Position::Offsets(m) = pos {
+            if let Some(p) = m.keys().find(|p| !all.contains(p)) {
+                return Err(OffsetsError::NoPartition { topic: topic.into(), partition: *p, count: all.len() });
+            }
+        }
+    }
+    let mut edges = watermarks(consumer, topic, &parts)?;
+    for (p, (low, high)) in edges.iter_mut() {
+        *high = probe.end_from(*p, (*low, *high));
+    }
+    let side = |pos: &Position, is_start: bool| -> Result<BTreeMap<i32, (i64, Basis)>, OffsetsError> {
+        let answers = match pos {
+            Position::Time(t) => Some(offsets_for_time(consumer, topic, &parts, t.timestamp_millis(), &edges)),
+            _ => None,
+        };
+        let mut out = BTreeMap::new();
+        for &p in &parts {
+            let (low, high) = edges[&p];
+            let default = if is_start { low } else { high };
+            let r = match pos {
+                Position::Earliest => (low, Basis::Given),
+                Position::Latest => (high, Basis::Given),
+                Position::Offsets(m) => match m.get(&p) {
+                    Some(&o) if o < low || o > high => {
+                        return Err(OffsetsError::OutOfRange { partition: p, offset: o, low, high })
+                    }
+                    Some(&o) => (o, Basis::Given),
+                    None => (default, Basis::Given),
+                },
+                Position::Time(t) => {
+                    let answer = answers.as_ref().and_then(|a| a[&p]);
+                    let ts = t.timestamp_millis();
+                    let at = |o| probe.timestamp_at(p, o);
+                    let r = if is_start {
+                        time_index::start_offset(ts, answer, (low, high), at)
+                    } else {
+                        time_index::end_offset(ts, answer, (low, high), at)
+                    };
+                    if r.1 == Basis::Scan && answer.is_some() {
+                        tracing::warn!(partition = p, answer = ?answer, "the broker's offset for the time would drop records; scanning this partition and filtering by record timestamps");
+                    }
+                    r
+                }
+            };
+            out.insert(p, r);
+        }
+        Ok(out)
+    };
+    let starts = side(from, true)?;
+    let ends = side(to, false)?;
+    Ok(parts
+        .iter()
+        .map(|p| {
+            let (start, start_basis) = starts[p];
+            let (end, end_basis) = ends[p];
+            (*p, PartitionRange { start, end: end.max(start), start_basis, end_basis })
+        })
+        .collect())
+}

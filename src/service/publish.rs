@@ -1,0 +1,144 @@
+//! What the live service and the replay share once records are in hand:
+//! client settings, detaching a consumed message, extracting a batch in
+//! parallel (outputs in input order), and handing outputs to the producer.
+//! Keeping it in one place is what makes a replay produce exactly what the
+//! live path produced.
+
+use std::sync::Arc;
+
+use rdkafka::config::ClientConfig;
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+
+use super::records::{self, InputRecord, Outcome, OutputRecord, OutputTopics};
+use crate::alerts::AlertRules;
+use crate::config::Config;
+use crate::pipeline::Pipeline;
+
+/// Settings every client of ours starts from: the brokers, then the
+/// `[kafka.client]` passthrough applied by [`apply_passthrough`] last.
+pub fn client_config(cfg: &Config) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", &cfg.kafka.brokers);
+    c.set("broker.address.family", "any");
+    c
+}
+
+/// The user's `[kafka.client]` properties, applied after ours so they win.
+pub fn apply_passthrough(c: &mut ClientConfig, cfg: &Config) {
+    for (k, v) in &cfg.kafka.client {
+        c.set(k, v);
+    }
+}
+
+/// The idempotent producer both `run` (at_least_once) and `replay` use.
+pub fn idempotent_producer(cfg: &Config) -> ClientConfig {
+    let mut c = client_config(cfg);
+    c.set("enable.idempotence", "true").set("acks", "all").set("linger.ms", "5");
+    c
+}
+
+/// A consumed message as plain data.
+pub fn detach<M: Message>(m: &M) -> InputRecord {
+    let headers = m
+        .headers()
+        .map(|h| h.iter().map(|x| (x.key.to_string(), x.value.map(<[u8]>::to_vec).unwrap_or_default())).collect())
+        .unwrap_or_default();
+    InputRecord {
+        topic: m.topic().to_string(),
+        partition: m.partition(),
+        offset: m.offset(),
+        key: m.key().map(<[u8]>::to_vec),
+        payload: m.payload().map(<[u8]>::to_vec),
+        headers,
+        timestamp_ms: m.timestamp().to_millis(),
+    }
+}
+
+/// The extraction side of a batch: the pipeline, the alert rules and a
+/// thread pool of `workers` threads.
+#[derive(Clone)]
+pub struct Extraction {
+    pub pipeline: Arc<Pipeline>,
+    pub rules: Arc<AlertRules>,
+    pub topics: OutputTopics,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+impl Extraction {
+    /// `workers` 0 means one per available core.
+    pub fn new(
+        pipeline: Arc<Pipeline>,
+        rules: Arc<AlertRules>,
+        topics: OutputTopics,
+        workers: usize,
+    ) -> Result<Self, rayon::ThreadPoolBuildError> {
+        let workers = match workers {
+            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            n => n,
+        };
+        let pool =
+            rayon::ThreadPoolBuilder::new().num_threads(workers).thread_name(|i| format!("extract-{i}")).build()?;
+        Ok(Extraction { pipeline, rules, topics, pool: Arc::new(pool) })
+    }
+
+    /// Extracts a batch in parallel, off the async runtime; outcomes come
+    /// back in input order, so each partition's order holds downstream.
+    pub async fn process(&self, batch: Arc<Vec<InputRecord>>) -> Vec<Outcome> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            this.pool.install(|| {
+                batch.par_iter().map(|r| records::process(&this.pipeline, &this.rules, &this.topics, r, &now)).collect()
+            })
+        })
+        .await
+        .expect("extraction task")
+    }
+}
+
+/// Enqueues every output (send_result returns at once) so a batch costs one
+/// round trip, not one per record; stops at the first record the producer
+/// refuses (its queue full, say) and returns that error beside what was queued.
+pub fn enqueue(producer: &FutureProducer, outputs: &[&OutputRecord]) -> (Vec<DeliveryFuture>, Option<KafkaError>) {
+    let mut pending = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        match producer.send_result(future_record(o)) {
+            Ok(f) => pending.push(f),
+            Err((e, _)) => return (pending, Some(e)),
+        }
+    }
+    (pending, None)
+}
+
+/// Enqueues every output and waits for every acknowledgement; the first
+/// error, if any, once all have settled.
+pub async fn deliver(producer: &FutureProducer, outputs: &[&OutputRecord]) -> Result<(), KafkaError> {
+    let (pending, mut error) = enqueue(producer, outputs);
+    for f in pending {
+        match f.await {
+            Ok(Ok(_)) => {}
+            Ok(Err((e, _))) => {
+                error.get_or_insert(e);
+            }
+            Err(_) => {
+                error.get_or_insert(KafkaError::Canceled);
+            }
+        }
+    }
+    error.map_or(Ok(()), Err)
+}
+
+fn future_record(o: &OutputRecord) -> FutureRecord<'_, [u8], [u8]> {
+    let mut headers = OwnedHeaders::new_with_capacity(o.headers.len());
+    for (k, v) in &o.headers {
+        headers = headers.insert(Header { key: k, value: Some(v.as_slice()) });
+    }
+    let mut r = FutureRecord::to(&o.topic).payload(o.payload.as_slice()).headers(headers);
+    if let Some(k) = &o.key {
+        r = r.key(k.as_slice());
+    }
+    r
+}

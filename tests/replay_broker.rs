@@ -1,0 +1,375 @@
+//! `demarche replay` against a real Kafka-protocol broker on 127.0.0.1
+//! (`DEMARCHE_TEST_BROKERS`; `scripts/test.sh` starts tansu 0.6.0 and sets it).
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::DateTime;
+use tokio_util::sync::CancellationToken;
+
+use common::*;
+use demarche::cmd::replay::{self, ProgressMode, Report, Request};
+use demarche::config::Config;
+use demarche::replay::checkpoint::{Checkpoint, Sink};
+use demarche::replay::position::Position;
+use demarche::replay::window::PublishedWindow;
+
+fn brokers() -> Option<String> {
+    match std::env::var("DEMARCHE_TEST_BROKERS") {
+        Ok(b) if !b.is_empty() => Some(b),
+        _ => {
+            eprintln!("skipping: DEMARCHE_TEST_BROKERS is not set (scripts/test.sh starts a broker and sets it)");
+            None
+        }
+    }
+}
+
+async fn setup(brokers: &str, name: &str) -> Config {
+    let mut cfg = config(brokers, name);
+    cfg.kafka.guarantee = demarche::config::Guarantee::AtLeastOnce;
+    cfg.kafka.partitions = 3;
+    demarche::cmd::topics::create(&cfg).await.expect("topics created");
+    cfg
+}
+
+/// Output topics of a replay, created beside the live ones.
+async fn replay_topics(brokers: &str, cfg: &Config) -> Sink {
+    let s = Sink::Topics {
+        statements: format!("{}-replay", cfg.kafka.statements_topic),
+        alerts: format!("{}-replay", cfg.kafka.alerts_topic),
+        dead_letter: format!("{}-replay", cfg.kafka.dead_letter_topic),
+    };
+    if let Sink::Topics { statements, alerts, dead_letter } = &s {
+        for t in [statements, alerts, dead_letter] {
+            create_topic(brokers, t, 3).await;
+        }
+    }
+    s
+}
+
+fn request(cfg: &Config, sink: Sink, checkpoint: &Path) -> Request {
+    Request {
+        input_topic: cfg.kafka.input_topics[0].clone(),
+        from: Position::Earliest,
+        to: Position::Latest,
+        partitions: None,
+        published: PublishedWindow::default(),
+        sink,
+        dry_run: false,
+        max_rate: None,
+        workers: 2,
+        checkpoint: Some(checkpoint.to_path_buf()),
+        resume: false,
+        progress: ProgressMode::Off,
+    }
+}
+
+async fn replay(cfg: &Config, req: Request) -> Report {
+    replay::run(cfg, pipeline(), req, CancellationToken::new()).await.expect("replay")
+}
+
+fn statements_topic(sink: &Sink) -> &str {
+    match sink {
+        Sink::Topics { statements, .. } => statements,
+        Sink::Files { .. } => unreachable!(),
+    }
+}
+
+fn sorted_ids(brokers: &str, topic: &str) -> (Vec<String>, HashMap<String, usize>) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for e in events(&read_all(brokers, topic, Duration::from_secs(3))) {
+        *counts.entry(e.event_id).or_default() += 1;
+    }
+    let mut ids: Vec<String> = counts.keys().cloned().collect();
+    ids.sort();
+    (ids, counts)
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn ms(s: &str) -> i64 {
+    DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group_alone() {
+    let Some(brokers) = brokers() else { return };
+    let cfg = setup(&brokers, "replay-live").await;
+    let records = inputs();
+    let (want_ids, want_dead) = expected(&records);
+    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    process_all(&cfg, records.len(), Duration::from_secs(90)).await;
+    let committed_before = committed(&brokers, &cfg);
+    let (live_ids, _) = sorted_ids(&brokers, &cfg.kafka.statements_topic);
+    assert_eq!(live_ids, sorted(want_ids.clone()), "the live service's events");
+
+    let sink = replay_topics(&brokers, &cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("replay.json");
+    let mut req = request(&cfg, sink.clone(), &ckpt);
+    // Slow enough that records produced after the start arrive while it runs.
+    req.max_rate = Some(8.0);
+    let task = {
+        let (cfg, req) = (cfg.clone(), req.clone());
+        tokio::spawn(async move { replay(&cfg, req).await })
+    };
+    wait_until(Duration::from_secs(30), "the replay's first checkpoint", || ckpt.exists()).await;
+    let late: Vec<Rec> = good_inputs().into_iter().take(3).map(|(k, v)| (k, v.map(|b| relabel(&b, "late")))).collect();
+    produce(&brokers, &cfg.kafka.input_topics[0], &late).await;
+    let report = task.await.unwrap();
+
+    assert!(!report.interrupted);
+    assert_eq!(report.summary.read, records.len() as u64, "exactly the records present at the start");
+    assert_eq!(report.summary.dead_letters, want_dead as u64);
+    let (ids, counts) = sorted_ids(&brokers, statements_topic(&sink));
+    assert_eq!(ids, live_ids, "the same event ids as the live path");
+    assert!(counts.values().all(|&n| n == 1), "each once");
+    assert_eq!(committed(&brokers, &cfg), committed_before, "the live group's offsets are untouched");
+    let saved = Checkpoint::load(&ckpt).unwrap().unwrap();
+    assert!(saved.done);
+    assert_eq!(saved.summary, report.summary);
+
+    // Resuming a finished replay does nothing.
+    let mut again = request(&cfg, sink.clone(), &ckpt);
+    again.resume = true;
+    let r = replay(&cfg, again).await;
+    assert!(r.already_done);
+    // A new replay over a finished checkpoint is allowed; over an unfinished one it is refused.
+    let mut cp = Checkpoint::load(&ckpt).unwrap().unwrap();
+    cp.done = false;
+    cp.save(&ckpt).unwrap();
+    let err = replay::run(&cfg, pipeline(), request(&cfg, sink, &ckpt), CancellationToken::new()).await.unwrap_err();
+    assert!(err.to_string().contains("--resume"), "{err}");
+}
+
+/// The same article under another id (so its events are new ones).
+fn relabel(json: &[u8], tag: &str) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    v["id"] = serde_json::Value::String(format!("{id}-{tag}"));
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_replay_resumes_without_repeating_anything() {
+    let Some(brokers) = brokers() else { return };
+    let cfg = setup(&brokers, "replay-resume").await;
+    let mut records = Vec::new();
+    for round in 0..3 {
+        records.extend(inputs().into_iter().map(|(k, v)| {
+            let v = v.map(|b| {
+                if serde_json::from_slice::<serde_json::Value>(&b).is_ok_and(|j| j["id"].is_string()) {
+                    relabel(&b, &format!("r{round}"))
+                } else {
+                    b
+                }
+            });
+            (k, v)
+        }));
+    }
+    let (want_ids, want_dead) = expected(&records);
+    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    let sink = replay_topics(&brokers, &cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("replay.json");
+
+    let mut req = request(&cfg, sink.clone(), &ckpt);
+    req.max_rate = Some(10.0);
+    let token = CancellationToken::new();
+    let task = {
+        let (cfg, req, token) = (cfg.clone(), req.clone(), token.clone());
+        tokio::spawn(async move { replay::run(&cfg, pipeline(), req, token).await.unwrap() })
+    };
+    wait_until(Duration::from_secs(60), "part of the range replayed", || {
+        Checkpoint::load(&ckpt).ok().flatten().is_some_and(|c| c.summary.read >= 12)
+    })
+    .await;
+    token.cancel();
+    let first = task.await.unwrap();
+    assert!(first.interrupted, "stopped by the signal before the end");
+    assert!(first.summary.read < records.len() as u64);
+    let saved = Checkpoint::load(&ckpt).unwrap().unwrap();
+    assert!(!saved.done);
+    assert_eq!(saved.summary, first.summary, "the checkpoint holds what was done");
+
+    let mut resume = request(&cfg, sink.clone(), &ckpt);
+    resume.resume = true;
+    // What the command line says about the range is ignored: the plan is the checkpoint's.
+    resume.from = Position::Latest;
+    let second = replay(&cfg, resume).await;
+    assert!(!second.interrupted);
+    assert_eq!(second.summary.read, records.len() as u64, "the summary covers both runs");
+    assert_eq!(second.summary.dead_letters, want_dead as u64);
+    let (ids, counts) = sorted_ids(&brokers, statements_topic(&sink));
+    assert_eq!(ids, sorted(want_ids), "every event");
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "nothing published twice: {twice:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_and_published_ranges_select_exactly_their_records() {
+    let Some(brokers) = brokers() else { return };
+    let cfg = setup(&brokers, "replay-time").await;
+    let good = good_inputs();
+    // Three batches an hour apart; within each, records a second apart.
+    let bands = ["2024-03-01T10:00:00Z", "2024-03-01T11:00:00Z", "2024-03-01T12:00:00Z"];
+    let mut per_band: Vec<Vec<Rec>> = Vec::new();
+    for (i, start) in bands.iter().enumerate() {
+        let recs: Vec<Rec> =
+            good.iter().map(|(k, v)| (k.clone(), v.as_ref().map(|b| relabel(b, &format!("b{i}"))))).collect();
+        let ts: Vec<i64> = (0..recs.len() as i64).map(|j| ms(start) + j * 1000).collect();
+        // Every band in every partition, so each partition's answer is checked.
+        for (j, (r, t)) in recs.iter().zip(&ts).enumerate() {
+            produce_at(&brokers, &cfg.kafka.input_topics[0], std::slice::from_ref(r), &[*t], Some((j % 3) as i32))
+                .await;
+        }
+        per_band.push(recs);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("statements.jsonl");
+    let files = Sink::Files { statements: out.clone(), alerts: None, rejects: None };
+
+    // [11:00, 12:00): the middle band only, to the record.
+    let mut req = request(&cfg, files.clone(), &dir.path().join("a.json"));
+    req.from = "2024-03-01T11:00:00Z".parse().unwrap();
+    req.to = "2024-03-01T12:00:00Z".parse().unwrap();
+    let r = replay(&cfg, req).await;
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&per_band[1]).0));
+    assert_eq!(r.summary.processed, per_band[1].len() as u64);
+    for (p, range) in &r.plan.partitions {
+        eprintln!("partition {p}: {range:?}");
+    }
+
+    // A range starting inside a band: from the third record of the first band.
+    let mut req = request(&cfg, files.clone(), &dir.path().join("b.json"));
+    req.from = "2024-03-01T10:00:02Z".parse().unwrap();
+    req.to = "2024-03-01T11:00:00Z".parse().unwrap();
+    replay(&cfg, req).await;
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&per_band[0][2..]).0));
+
+    // Published on 2016-05-03 (two examples and two fixtures), from every band.
+    let mut req = request(&cfg, files.clone(), &dir.path().join("c.json"));
+    let day = chrono::NaiveDate::from_ymd_opt(2016, 5, 3).unwrap();
+    req.published = PublishedWindow { from: Some(day), to: Some(day) };
+    let r = replay(&cfg, req).await;
+    let p = pipeline();
+    let on_day: Vec<Rec> = per_band
+        .concat()
+        .into_iter()
+        .filter(|(_, v)| p.process(v.as_deref().unwrap()).unwrap().article.published_day == Some(day))
+        .collect();
+    assert!(on_day.len() >= 6, "{}", on_day.len());
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&on_day).0));
+    assert_eq!(r.summary.skipped_published + r.summary.skipped_no_published, (3 * good.len() - on_day.len()) as u64);
+
+    // A dry run counts the same selection and writes nothing.
+    let mut req = request(&cfg, files, &dir.path().join("d.json"));
+    req.from = "2024-03-01T11:00:00Z".parse().unwrap();
+    req.dry_run = true;
+    std::fs::remove_file(&out).unwrap();
+    let r = replay(&cfg, req).await;
+    assert_eq!(r.summary.processed, 2 * good.len() as u64);
+    assert_eq!(r.summary.statements, 0);
+    assert!(!out.exists() && !dir.path().join("d.json").exists(), "a dry run writes nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
+    let Some(brokers) = brokers() else { return };
+    let mut cfg = config(&brokers, "replay-file");
+    // One partition: the file's lines follow the offsets.
+    cfg.kafka.partitions = 1;
+    demarche::cmd::topics::create(&cfg).await.expect("topics created");
+    let records = inputs();
+    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("statements.jsonl");
+    let rejects = dir.path().join("rejects.jsonl");
+    let ckpt = dir.path().join("replay.json");
+    let files = Sink::Files { statements: out.clone(), alerts: None, rejects: Some(rejects.clone()) };
+    replay(&cfg, request(&cfg, files.clone(), &ckpt)).await;
+    let (want_ids, want_dead) = expected(&records);
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(want_ids.clone()));
+    let reject_lines = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(reject_lines.lines().count(), want_dead);
+    assert!(reject_lines.contains("\"kind\":\"not_json\""), "{reject_lines}");
+
+    // A crash after the lines of the second half were written but before the
+    // checkpoint recorded them: the checkpoint says "half done", the files hold everything.
+    let half = records.len() / 2;
+    let (first_half_ids, first_half_dead) = expected(&records[..half]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let kept: u64 = text.lines().take(first_half_ids.len()).map(|l| l.len() as u64 + 1).sum();
+    let kept_rejects: u64 = reject_lines.lines().take(first_half_dead).map(|l| l.len() as u64 + 1).sum();
+    let mut cp = Checkpoint::load(&ckpt).unwrap().unwrap();
+    cp.next.insert(0, half as i64);
+    cp.files.statements = kept;
+    cp.files.rejects = kept_rejects;
+    cp.done = false;
+    cp.save(&ckpt).unwrap();
+
+    let mut resume = request(&cfg, files, &ckpt);
+    resume.resume = true;
+    let r = replay(&cfg, resume).await;
+    assert_eq!(r.summary.read - cp.summary.read, (records.len() - half) as u64, "only the second half again");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(ids_of_jsonl(&text), sorted(want_ids), "each event exactly once after the resume");
+    assert_eq!(std::fs::read_to_string(&rejects).unwrap(), reject_lines, "each dead letter once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_redriven_after_the_fix_come_out_as_statements() {
+    let Some(brokers) = brokers() else { return };
+    let mut cfg = setup(&brokers, "replay-dlq").await;
+    // The cause: a record limit too small for real articles. The live service
+    // dead-letters every article over it.
+    cfg.extract.max_record_bytes = 600;
+    let small = std::sync::Arc::new(demarche::cmd::build_pipeline(&cfg).unwrap());
+    let records = inputs();
+    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    let token = CancellationToken::new();
+    let running = demarche::cmd::run::start(cfg.clone(), small, token.clone()).await.unwrap();
+    let progress = running.progress.clone();
+    wait_until(Duration::from_secs(90), "every record processed", || progress.records() >= records.len() as u64).await;
+    token.cancel();
+    running.task.await.unwrap().unwrap();
+    let too_large: Vec<Rec> =
+        records.iter().filter(|(_, v)| v.as_ref().is_some_and(|b| b.len() > 600)).cloned().collect();
+    assert!(too_large.len() >= 3, "the examples are longer than the limit");
+
+    // The fix: the default limit. Re-drive the dead-letter topic into the live topics.
+    cfg.extract.max_record_bytes =
+        demarche::config::Config::load_with_env(None, Vec::new()).unwrap().extract.max_record_bytes;
+    let (before, _) = sorted_ids(&brokers, &cfg.kafka.statements_topic);
+    let dir = tempfile::tempdir().unwrap();
+    let mut req = request(
+        &cfg,
+        Sink::Topics {
+            statements: cfg.kafka.statements_topic.clone(),
+            alerts: cfg.kafka.alerts_topic.clone(),
+            dead_letter: format!("{}-again", cfg.kafka.dead_letter_topic),
+        },
+        &dir.path().join("redrive.json"),
+    );
+    create_topic(&brokers, &format!("{}-again", cfg.kafka.dead_letter_topic), 1).await;
+    req.input_topic = cfg.kafka.dead_letter_topic.clone();
+    let r = replay(&cfg, req).await;
+    let (redriven_ids, still_bad) = expected(&too_large);
+    assert_eq!(still_bad, 0);
+    let (_, after) = sorted_ids(&brokers, &cfg.kafka.statements_topic);
+    assert!(after.values().all(|&n| n == 1), "each event once");
+    let new_ids: Vec<String> = sorted(after.into_keys().filter(|id| !before.contains(id)).collect());
+    assert_eq!(new_ids, sorted(redriven_ids), "the re-driven articles' events, as the live path gives them");
+    // The records that are bad whatever the limit go back to a dead-letter topic, with their reason.
+    let (_, truly_bad) = expected(&records);
+    assert_eq!(r.summary.dead_letters, truly_bad as u64);
+    let again = read_all(&brokers, &format!("{}-again", cfg.kafka.dead_letter_topic), Duration::from_secs(2));
+    assert_eq!(again.len(), truly_bad);
+    assert!(again.iter().all(|d| d.headers.get("demarche-source-topic") == Some(&cfg.kafka.dead_letter_topic)));
+}
