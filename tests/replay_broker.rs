@@ -373,3 +373,90 @@ async fn dead_letters_redriven_after_the_fix_come_out_as_statements() {
     assert_eq!(again.len(), truly_bad);
     assert!(again.iter().all(|d| d.headers.get("demarche-source-topic") == Some(&cfg.kafka.dead_letter_topic)));
 }
+
+/// The binary with the test config in its environment.
+fn cli(cfg: &Config, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"));
+    c.args(args)
+        .env("DEMARCHE__KAFKA__BROKERS", &cfg.kafka.brokers)
+        .env("DEMARCHE__KAFKA__INPUT_TOPICS", format!("[\"{}\"]", cfg.kafka.input_topics[0]))
+        .env("DEMARCHE__KAFKA__STATEMENTS_TOPIC", &cfg.kafka.statements_topic)
+        .env("DEMARCHE__KAFKA__ALERTS_TOPIC", &cfg.kafka.alerts_topic)
+        .env("DEMARCHE__KAFKA__DEAD_LETTER_TOPIC", &cfg.kafka.dead_letter_topic)
+        .env("RUST_LOG", "info");
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_stops_on_sigint_says_how_to_resume_and_resumes() {
+    let Some(brokers) = brokers() else { return };
+    let cfg = setup(&brokers, "replay-cli").await;
+    let mut records = Vec::new();
+    for round in 0..4 {
+        records.extend(good_inputs().into_iter().map(|(k, v)| (k, v.map(|b| relabel(&b, &format!("c{round}"))))));
+    }
+    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let ckpt = dir.path().join("ckpt.json");
+    let (o, c) = (out.to_str().unwrap(), ckpt.to_str().unwrap());
+
+    let child = cli(
+        &cfg,
+        &[
+            "replay",
+            "--output",
+            o,
+            "--checkpoint",
+            c,
+            "--max-rate",
+            "10",
+            "--progress",
+            "log",
+            "--progress-interval",
+            "1",
+        ],
+    )
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_until(Duration::from_secs(60), "some records replayed", || {
+        Checkpoint::load(&ckpt).ok().flatten().is_some_and(|c| c.summary.read >= 10)
+    })
+    .await;
+    // SIGINT, as Ctrl-C sends it.
+    send_signal(child.id(), 2);
+    let first = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(!first.status.success(), "an interrupted replay does not report success");
+    assert!(stderr.contains("replay progress"), "progress lines when not on a terminal: {stderr}");
+    assert!(stderr.contains("--resume --checkpoint"), "says how to continue: {stderr}");
+
+    let second = cli(&cfg, &["replay", "--resume", "--checkpoint", c, "--progress", "off"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(second.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("{} records read", records.len())), "{stderr}");
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&records).0));
+
+    // Range flags cannot be mixed with --resume; a bad position is named.
+    let mixed = cli(&cfg, &["replay", "--resume", "--from", "earliest"]).output().unwrap();
+    assert!(!mixed.status.success());
+    let bad = cli(&cfg, &["replay", "--from", "yesterday", "--checkpoint", c]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`yesterday` is not a position"));
+
+    // subscribe skips, with a warning, records that are not events (here: raw articles).
+    let sub = cli(
+        &cfg,
+        &["subscribe", "--topic", &cfg.kafka.input_topics[0], "--from-beginning", "--no-follow", "--format", "json"],
+    )
+    .output()
+    .unwrap();
+    assert!(sub.status.success());
+    assert!(sub.stdout.is_empty(), "raw articles are not events: nothing printed");
+    assert!(String::from_utf8_lossy(&sub.stderr).contains("not a statement event"));
+}
+
+fn send_signal(pid: u32, signal: i32) {
+    let status = std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+    assert!(status.success());
+}

@@ -248,6 +248,10 @@ pub async fn run(
                 Some(item) if req.filter.matches(item.event()) => {
                     out.write_all(&line(&item, payload, req.format, req.claim_width))?;
                     out.write_all(b"\n")?;
+                    if req.follow {
+                        // A follower wants each event as it comes, even through a pipe.
+                        out.flush()?;
+                    }
                     report.matched += 1;
                 }
                 Some(_) => {}
