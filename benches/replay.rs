@@ -14,6 +14,12 @@
 //! - to topics (statements, alerts, dead letters through the broker), 1 and
 //!   2 threads — the broker runs on the same two cores here.
 //!
+//! `DEMARCHE_BENCH_CLIENT=k=v,...` adds librdkafka properties (as
+//! `[kafka.client]`): tansu 0.6.0 holds every fetch for `fetch.wait.max.ms`
+//! (500 ms by default) even when records are waiting, which caps reading at
+//! ~5,000 articles/s; `fetch.wait.max.ms=10` takes that wait out.
+//! `DEMARCHE_BENCH_ONLY=read` stops after the read-only pass.
+//!
 //! Peak resident memory of the bench process is sampled while replays run.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -61,6 +67,7 @@ async fn main() {
     let n: usize = std::env::var("DEMARCHE_BENCH_ARTICLES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let mut c = cfg(&brokers, "replay", Guarantee::AtLeastOnce);
     c.service.batch_max_records = 500;
+    let only_read = std::env::var("DEMARCHE_BENCH_ONLY").is_ok_and(|v| v == "read");
     demarche::cmd::topics::create(&c).await.unwrap();
     {
         let records = articles(n);
@@ -104,6 +111,9 @@ async fn main() {
         |w: usize| Sink::Files { statements: dir.path().join(format!("out-{w}.jsonl")), alerts: None, rejects: None };
 
     run(request(&c, file_sink(0), 1, true, dir.path()), "read only (dry run)".into()).await;
+    if only_read {
+        return;
+    }
     let f1 = run(request(&c, file_sink(1), 1, false, dir.path()), "to a file, 1 thread".into()).await;
     let f2 = run(request(&c, file_sink(2), 2, false, dir.path()), "to a file, 2 threads".into()).await;
     println!("file: 2 threads / 1 thread = {:.2}x", f2 / f1);

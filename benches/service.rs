@@ -7,7 +7,10 @@
 //! Articles come from `../shared/corpus/bulk/` (or DEMARCHE_SHARED).
 //! `DEMARCHE_BENCH_ARTICLES` sets the backlog size (default 20,000);
 //! `DEMARCHE_BENCH_GUARANTEE=exactly_once` for brokers with transactions
-//! (tansu 0.6.0 has none usable by librdkafka, so the default is at_least_once).
+//! (tansu 0.6.0 has none usable by librdkafka, so the default is at_least_once);
+//! `DEMARCHE_BENCH_CLIENT=k=v,...` adds librdkafka properties, as `[kafka.client]`
+//! does (tansu 0.6.0 holds each fetch for `fetch.wait.max.ms` even when records
+//! wait: `fetch.wait.max.ms=10` measures demarche rather than that wait).
 //!
 //! Reports: backlog throughput (articles/s) for demarche and for the
 //! pass-through; latency p50 / p99 from producing an article to its first

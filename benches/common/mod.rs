@@ -66,6 +66,11 @@ pub fn cfg(brokers: &str, tag: &str, guarantee: Guarantee) -> Config {
     ];
     let mut c = Config::load_with_env(None, env).unwrap();
     c.kafka.guarantee = guarantee;
+    // DEMARCHE_BENCH_CLIENT="fetch.wait.max.ms=10,..." passes librdkafka properties, as [kafka.client] does.
+    for kv in std::env::var("DEMARCHE_BENCH_CLIENT").unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+        let (k, v) = kv.split_once('=').expect("key=value");
+        c.kafka.client.insert(k.to_string(), v.to_string());
+    }
     c
 }
 
