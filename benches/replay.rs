@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use demarche::cmd::replay::{self, ProgressMode, Request};
+use demarche::cmd::replay::{self, ProgressMode, Request, Resume};
 use demarche::config::{Config, Guarantee};
 use demarche::replay::checkpoint::Sink;
 use demarche::replay::position::Position;
@@ -49,7 +49,7 @@ fn request(c: &Config, sink: Sink, workers: usize, dry_run: bool, dir: &std::pat
         max_rate: None,
         workers,
         checkpoint: Some(dir.join(format!("ckpt-{}-{}-{}.json", workers, dry_run, rand_tag()))),
-        resume: false,
+        resume: Resume::No,
         progress: ProgressMode::Off,
     }
 }

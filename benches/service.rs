@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -32,12 +31,11 @@ use demarche::config::{Config, Guarantee};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{articles, cfg, produce, rss_mb};
+use common::{articles, cfg, client, produce, rss_mb};
 
 /// The transport alone: consume, produce each value unchanged, commit per batch.
 async fn passthrough(brokers: &str, input: &str, output: &str, n: u64, batch: usize) -> Duration {
-    let c: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
+    let c: StreamConsumer = client(brokers)
         .set("group.id", format!("pass-{input}"))
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
@@ -46,8 +44,7 @@ async fn passthrough(brokers: &str, input: &str, output: &str, n: u64, batch: us
         .create()
         .unwrap();
     c.subscribe(&[input]).unwrap();
-    let p: FutureProducer =
-        ClientConfig::new().set("bootstrap.servers", brokers).set("linger.ms", "5").create().unwrap();
+    let p: FutureProducer = client(brokers).set("linger.ms", "5").create().unwrap();
     let start = Instant::now();
     let mut done = 0u64;
     while done < n {
@@ -148,8 +145,7 @@ async fn main() {
     );
 
     // 3. Latency at a paced rate, on the running service: produce-to-readable.
-    let reader: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &brokers)
+    let reader: StreamConsumer = client(&brokers)
         .set("group.id", format!("lat-{}", std::process::id()))
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "latest")
@@ -171,8 +167,7 @@ async fn main() {
     let producer_task = {
         let (brokers, topic, sent) = (brokers.clone(), c.kafka.input_topics[0].clone(), sent.clone());
         tokio::spawn(async move {
-            let p: FutureProducer =
-                ClientConfig::new().set("bootstrap.servers", &brokers).set("linger.ms", "0").create().unwrap();
+            let p: FutureProducer = client(&brokers).set("linger.ms", "0").create().unwrap();
             for (i, r) in paced.iter().enumerate() {
                 sent.lock().unwrap().insert(format!("lat-{i}"), Instant::now());
                 p.send(FutureRecord::<(), [u8]>::to(&topic).payload(r.as_slice()), Duration::from_secs(10))

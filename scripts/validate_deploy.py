@@ -335,6 +335,19 @@ def service_accepts(what: str, env: dict, config: Path | None) -> None:
     check(r.returncode == 0, f"{what} (loaded by {rel(binary)})", detail)
 
 
+def replay_flags_known(args: list) -> None:
+    """Every flag the replay Job passes is one `demarche replay --help` lists."""
+    binary = demarche_binary()
+    if binary is None:
+        print("skip replay Job flags: no target/*/demarche built (cargo build) to ask")
+        return
+    r = subprocess.run([str(binary), "replay", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    flags = [a for a in args if isinstance(a, str) and a.startswith("--")]
+    unknown = [f for f in flags if re.search(re.escape(f) + r"\b", r.stdout) is None]
+    check(r.returncode == 0 and not unknown, "the replay Job's flags are all `demarche replay` flags",
+          f"unknown: {unknown}" if unknown else "")
+
+
 def configmap_data() -> dict:
     return {"alerts.toml": ALERTS.read_text(encoding="utf-8"), "demarche.toml": K8S_TOML.read_text(encoding="utf-8")}
 
@@ -486,6 +499,15 @@ def check_agreement(objects, docs, image: dict) -> None:
         else:
             check(job["spec"].get("suspend") is True,
                   "replay Job is suspended: `demarche replay` is not in src/cli.rs yet (next issue)")
+        replay_flags_known(jc.get("args", []))
+        jargs = jc.get("args", [])
+        if "--checkpoint" in jargs and jargs.index("--checkpoint") + 1 < len(jargs):
+            ckpt = jargs[jargs.index("--checkpoint") + 1]
+            mounts = [m for m in jc.get("volumeMounts", []) if not m.get("readOnly")]
+            check(any(ckpt.startswith(m["mountPath"].rstrip("/") + "/") for m in mounts),
+                  f"replay checkpoint ({ckpt}) is on a writable volume (the root filesystem is read-only)")
+        else:
+            check(False, "replay Job names its --checkpoint on a writable volume")
         jgrace = job["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
         check(jgrace >= drain_ms / 1000 + MARGIN_SECONDS, f"replay Job grace period ({jgrace}) >= drain + {MARGIN_SECONDS} s")
         jenv = {e["name"]: e.get("value", "x") for e in jc.get("env", []) if e["name"].startswith("DEMARCHE__")}

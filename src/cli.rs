@@ -97,6 +97,10 @@ pub struct ReplayArgs {
     /// Continue the replay recorded in --checkpoint (same range, filters and outputs).
     #[arg(long)]
     pub resume: bool,
+    /// Continue the unfinished replay in --checkpoint if there is one (of the same topic
+    /// and outputs), else start the one these flags describe: for restarted jobs.
+    #[arg(long, conflicts_with = "resume")]
+    pub resume_if_unfinished: bool,
     /// Progress display: a bar on a terminal, log lines otherwise.
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressArg,

@@ -97,7 +97,7 @@ async fn quickstart(cfg: Config, args: QuickstartArgs) -> anyhow::Result<()> {
 }
 
 async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
-    use demarche::cmd::replay::{ProgressMode, Request};
+    use demarche::cmd::replay::{ProgressMode, Request, Resume};
     use demarche::replay::checkpoint::Sink;
     use demarche::replay::window::PublishedWindow;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -128,7 +128,11 @@ async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
         max_rate: args.max_rate.filter(|r| *r > 0.0),
         workers: args.workers.unwrap_or(cfg.service.workers),
         checkpoint: Some(args.checkpoint.clone()),
-        resume: args.resume,
+        resume: match (args.resume, args.resume_if_unfinished) {
+            (true, _) => Resume::Yes,
+            (false, true) => Resume::IfUnfinished,
+            (false, false) => Resume::No,
+        },
         progress,
     };
     let pipeline = std::sync::Arc::new(cmd::build_pipeline(&cfg).context("loading lexicons and gazetteers")?);

@@ -11,7 +11,7 @@ use chrono::DateTime;
 use tokio_util::sync::CancellationToken;
 
 use common::*;
-use demarche::cmd::replay::{self, ProgressMode, Report, Request};
+use demarche::cmd::replay::{self, ProgressMode, Report, Request, Resume};
 use demarche::config::Config;
 use demarche::replay::checkpoint::{Checkpoint, Sink};
 use demarche::replay::position::Position;
@@ -62,7 +62,7 @@ fn request(cfg: &Config, sink: Sink, checkpoint: &Path) -> Request {
         max_rate: None,
         workers: 2,
         checkpoint: Some(checkpoint.to_path_buf()),
-        resume: false,
+        resume: Resume::No,
         progress: ProgressMode::Off,
     }
 }
@@ -137,7 +137,7 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
 
     // Resuming a finished replay does nothing.
     let mut again = request(&cfg, sink.clone(), &ckpt);
-    again.resume = true;
+    again.resume = Resume::Yes;
     let r = replay(&cfg, again).await;
     assert!(r.already_done);
     // A new replay over a finished checkpoint is allowed; over an unfinished one it is refused.
@@ -198,8 +198,14 @@ async fn an_interrupted_replay_resumes_without_repeating_anything() {
     assert!(!saved.done);
     assert_eq!(saved.summary, first.summary, "the checkpoint holds what was done");
 
+    // A restarted job passes its flags again with --resume-if-unfinished: another
+    // replay's checkpoint is refused, its own is continued.
+    let mut other = request(&cfg, Sink::Files { statements: dir.path().join("x"), alerts: None, rejects: None }, &ckpt);
+    other.resume = Resume::IfUnfinished;
+    let err = replay::run(&cfg, pipeline(), other, CancellationToken::new()).await.unwrap_err();
+    assert!(err.to_string().contains("another topic or writes other outputs"), "{err}");
     let mut resume = request(&cfg, sink.clone(), &ckpt);
-    resume.resume = true;
+    resume.resume = Resume::IfUnfinished;
     // What the command line says about the range is ignored: the plan is the checkpoint's.
     resume.from = Position::Latest;
     let second = replay(&cfg, resume).await;
@@ -315,7 +321,7 @@ async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
     cp.save(&ckpt).unwrap();
 
     let mut resume = request(&cfg, files, &ckpt);
-    resume.resume = true;
+    resume.resume = Resume::Yes;
     let r = replay(&cfg, resume).await;
     assert_eq!(r.summary.read - cp.summary.read, (records.len() - half) as u64, "only the second half again");
     let text = std::fs::read_to_string(&out).unwrap();

@@ -66,11 +66,7 @@ pub fn cfg(brokers: &str, tag: &str, guarantee: Guarantee) -> Config {
     ];
     let mut c = Config::load_with_env(None, env).unwrap();
     c.kafka.guarantee = guarantee;
-    // DEMARCHE_BENCH_CLIENT="fetch.wait.max.ms=10,..." passes librdkafka properties, as [kafka.client] does.
-    for kv in std::env::var("DEMARCHE_BENCH_CLIENT").unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
-        let (k, v) = kv.split_once('=').expect("key=value");
-        c.kafka.client.insert(k.to_string(), v.to_string());
-    }
+    c.kafka.client.extend(client_props());
     c
 }
 
@@ -102,4 +98,28 @@ pub async fn create_topics(brokers: &str, names: &[&str], partitions: i32) {
     for r in admin.create_topics(&new, &AdminOptions::new()).await.unwrap() {
         r.unwrap();
     }
+}
+
+/// DEMARCHE_BENCH_CLIENT="fetch.wait.max.ms=10,...": librdkafka properties
+/// for every client of a benchmark, as `[kafka.client]` gives them to demarche's.
+pub fn client_props() -> Vec<(String, String)> {
+    std::env::var("DEMARCHE_BENCH_CLIENT")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').expect("key=value");
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// A client config for `brokers` with the benchmark's extra properties.
+pub fn client(brokers: &str) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers);
+    for (k, v) in client_props() {
+        c.set(k, v);
+    }
+    c
 }

@@ -48,6 +48,8 @@ pub enum ReplayError {
     Checkpoint(#[from] CheckpointError),
     #[error(transparent)]
     Rules(#[from] RunError),
+    #[error("the unfinished replay in {0} reads another topic or writes other outputs than this one: finish it with --resume, or delete the file")]
+    OtherReplay(PathBuf),
     #[error("no checkpoint at {0} to resume")]
     NothingToResume(PathBuf),
     #[error(
@@ -94,8 +96,21 @@ pub struct Request {
     pub workers: usize,
     /// None: no checkpoint is written (and `resume` is impossible).
     pub checkpoint: Option<PathBuf>,
-    pub resume: bool,
+    pub resume: Resume,
     pub progress: ProgressMode,
+}
+
+/// Whether to continue the replay recorded in the checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Start the replay the request describes (refused over an unfinished checkpoint).
+    No,
+    /// Continue the checkpoint's replay; the request's range is not used.
+    Yes,
+    /// Continue the checkpoint's replay when there is an unfinished one of
+    /// the same topic and outputs, start the request's otherwise: for jobs
+    /// that a scheduler restarts after a failure.
+    IfUnfinished,
 }
 
 /// What a replay did.
@@ -126,7 +141,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<Report, ReplayError> {
     let started = Instant::now();
-    let mut state = start_state(cfg, &req)?;
+    let (mut state, resumed) = start_state(cfg, &req)?;
     if state.done {
         return Ok(Report {
             plan: state.plan,
@@ -143,7 +158,7 @@ pub async fn run(
             start_basis = ?r.start_basis, end_basis = ?r.end_basis, "replay range"
         );
     }
-    let resume_files = req.resume.then_some(state.files);
+    let resume_files = resumed.then_some(state.files);
     let mut sink = if req.dry_run { None } else { Some(open_sink(cfg, &plan.sink, resume_files)?) };
     let topics = match &plan.sink {
         Sink::Topics { statements, alerts, dead_letter } => {
@@ -256,19 +271,30 @@ fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The checkpoint to work from: a resumed one, or a new plan.
-fn start_state(cfg: &Config, req: &Request) -> Result<Checkpoint, ReplayError> {
+/// The checkpoint to work from, and whether it is a resumed one.
+fn start_state(cfg: &Config, req: &Request) -> Result<(Checkpoint, bool), ReplayError> {
     let existing = match &req.checkpoint {
         Some(path) => Checkpoint::load(path)?,
         None => None,
     };
-    if req.resume {
-        let path = req.checkpoint.clone().unwrap_or_default();
+    let path = req.checkpoint.clone().unwrap_or_default();
+    let resume = match (req.resume, &existing) {
+        (Resume::Yes, _) => true,
+        (Resume::IfUnfinished, Some(c)) if !c.done => {
+            if c.plan.input_topic != req.input_topic || c.plan.sink != req.sink {
+                return Err(ReplayError::OtherReplay(path));
+            }
+            tracing::info!(checkpoint = %path.display(), "continuing the unfinished replay in the checkpoint");
+            true
+        }
+        _ => false,
+    };
+    if resume {
         let c = existing.ok_or(ReplayError::NothingToResume(path))?;
         if c.plan.extractor != extractor_version() {
             return Err(ReplayError::ExtractorChanged { found: c.plan.extractor, running: extractor_version() });
         }
-        return Ok(c);
+        return Ok((c, true));
     }
     if let (Some(c), Some(path)) = (&existing, &req.checkpoint) {
         if !c.done && !req.dry_run {
@@ -293,7 +319,7 @@ fn start_state(cfg: &Config, req: &Request) -> Result<Checkpoint, ReplayError> {
         sink: req.sink.clone(),
         extractor: extractor_version(),
     };
-    Ok(Checkpoint::new(plan, &now_rfc3339()))
+    Ok((Checkpoint::new(plan, &now_rfc3339()), false))
 }
 
 /// The consumer that reads the range: assigned partitions, no group
