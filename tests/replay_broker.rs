@@ -283,6 +283,16 @@ async fn time_and_published_ranges_select_exactly_their_records() {
     assert_eq!(r.summary.processed, 2 * good.len() as u64);
     assert_eq!(r.summary.statements, 0);
     assert!(!out.exists() && !dir.path().join("d.json").exists(), "a dry run writes nothing");
+
+    // --partitions: only partition 1 (every third record of each band), nothing else read.
+    let mut req =
+        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("e.json"));
+    req.partitions = Some(vec![1]);
+    let r = replay(&cfg, req).await;
+    let in_p1: Vec<Rec> = per_band.iter().flat_map(|b| b.iter().skip(1).step_by(3).cloned()).collect();
+    assert_eq!(r.plan.partitions.keys().copied().collect::<Vec<_>>(), vec![1]);
+    assert_eq!(r.summary.read, in_p1.len() as u64);
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&in_p1).0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

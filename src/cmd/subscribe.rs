@@ -271,3 +271,53 @@ pub async fn run(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event() -> StatementEvent {
+        let line = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/articles.jsonl")).unwrap();
+        let cfg = Config::load_with_env(None, Vec::new()).unwrap();
+        let p = crate::cmd::build_pipeline(&cfg).unwrap();
+        p.process(line.lines().next().unwrap().as_bytes()).unwrap().events.remove(0)
+    }
+
+    #[test]
+    fn statements_and_alerts_are_told_apart_and_anything_else_is_not_an_item() {
+        let e = event();
+        let s = serde_json::to_vec(&e).unwrap();
+        assert!(matches!(Item::parse(&s), Some(Item::Statement(_))));
+        let a = Alert {
+            alert_id: "a".into(),
+            rule: "r".into(),
+            severity: crate::alerts::Severity::Critical,
+            matched_at: "t".into(),
+            statement: e,
+        };
+        let a = serde_json::to_vec(&a).unwrap();
+        assert!(matches!(Item::parse(&a), Some(Item::Alert(_))));
+        assert!(Item::parse(br#"{"id":"x","body":"an article"}"#).is_none());
+        assert!(Item::parse(b"\xff").is_none());
+    }
+
+    #[test]
+    fn json_lines_are_the_record_as_published_and_pretty_lines_name_the_rule() {
+        let e = event();
+        let s = serde_json::to_vec(&e).unwrap();
+        let item = Item::parse(&s).unwrap();
+        assert_eq!(line(&item, &s, Format::Json, 80), s);
+        let a = Alert {
+            alert_id: "a".into(),
+            rule: "rule-x".into(),
+            severity: crate::alerts::Severity::Critical,
+            matched_at: "t".into(),
+            statement: e.clone(),
+        };
+        let raw = serde_json::to_vec(&a).unwrap();
+        let pretty =
+            String::from_utf8(line(&Item::parse(&raw).unwrap(), &raw, Format::Pretty { color: false }, 80)).unwrap();
+        assert!(pretty.starts_with("[critical rule-x] "), "{pretty}");
+        assert!(pretty.contains(&e.actor.name));
+    }
+}
