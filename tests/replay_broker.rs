@@ -126,6 +126,14 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
 
     assert!(!report.interrupted);
     assert_eq!(report.summary.read, records.len() as u64, "exactly the records present at the start");
+    // --max-rate 8: one second's worth at once, then 8 records a second.
+    let floor = (records.len() as f64 - 8.0) / 8.0;
+    assert!(
+        report.elapsed.as_secs_f64() >= floor * 0.9,
+        "rate capped: {:?} for {} records",
+        report.elapsed,
+        records.len()
+    );
     assert_eq!(report.summary.dead_letters, want_dead as u64);
     let (ids, counts) = sorted_ids(&brokers, statements_topic(&sink));
     assert_eq!(ids, live_ids, "the same event ids as the live path");

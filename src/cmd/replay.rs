@@ -35,7 +35,7 @@ use crate::replay::rate::RateLimiter;
 use crate::replay::window::{self, PublishedWindow, Selection, TimeWindow};
 use crate::replay::Summary;
 use crate::service::offsets::{self, OffsetsError, Probe};
-use crate::service::publish::{self, apply_passthrough, client_config, detach, Extraction};
+use crate::service::publish::{self, apply_passthrough, client_config, detach, Extraction, ReaderContext};
 use crate::service::records::{headers, InputRecord, OutputRecord, OutputTopics};
 
 #[derive(Debug, thiserror::Error)]
@@ -325,7 +325,7 @@ fn start_state(cfg: &Config, req: &Request) -> Result<(Checkpoint, bool), Replay
 /// The consumer that reads the range: assigned partitions, no group
 /// membership, no commits, committed records only; an offset deleted by
 /// retention is an error, not a silent jump.
-fn reader(cfg: &Config) -> Result<StreamConsumer, KafkaError> {
+fn reader(cfg: &Config) -> Result<StreamConsumer<ReaderContext>, KafkaError> {
     let mut c = client_config(cfg);
     c.set("group.id", "demarche-replay")
         .set("enable.auto.commit", "false")
@@ -334,7 +334,7 @@ fn reader(cfg: &Config) -> Result<StreamConsumer, KafkaError> {
         .set("auto.offset.reset", "error")
         .set("isolation.level", "read_committed");
     apply_passthrough(&mut c, cfg);
-    c.create()
+    c.create_with_context(ReaderContext)
 }
 
 struct Batch {
@@ -348,7 +348,7 @@ struct Batch {
 /// Reads up to `max` records within the range; removes from `remaining`
 /// the partitions that reach their end offset.
 async fn next_batch(
-    consumer: &StreamConsumer,
+    consumer: &StreamConsumer<ReaderContext>,
     topic: &str,
     remaining: &mut BTreeMap<i32, i64>,
     max: usize,
@@ -373,7 +373,7 @@ async fn next_batch(
                 if let Some(end) = remaining.get(&p).copied() {
                     let pos = position(consumer, topic, p);
                     if pos.is_some_and(|o| o >= end) {
-                        remaining.remove(&p);
+                        finish(consumer, topic, remaining, p);
                         b.next.insert(p, end);
                     }
                 }
@@ -391,13 +391,13 @@ async fn next_batch(
         drop(m);
         let Some(&end) = remaining.get(&r.partition) else { continue };
         if r.offset >= end {
-            remaining.remove(&r.partition);
+            finish(consumer, topic, remaining, r.partition);
             b.next.insert(r.partition, end);
             continue;
         }
         b.next.insert(r.partition, r.offset + 1);
         if r.offset + 1 >= end {
-            remaining.remove(&r.partition);
+            finish(consumer, topic, remaining, r.partition);
         }
         b.read += 1;
         b.records.push(r);
@@ -406,7 +406,17 @@ async fn next_batch(
     Ok(b)
 }
 
-fn position(consumer: &StreamConsumer, topic: &str, partition: i32) -> Option<i64> {
+/// A partition reached its end: no more fetches for it.
+fn finish(consumer: &StreamConsumer<ReaderContext>, topic: &str, remaining: &mut BTreeMap<i32, i64>, p: i32) {
+    remaining.remove(&p);
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition(topic, p);
+    if let Err(e) = consumer.pause(&tpl) {
+        tracing::debug!(error = %e, partition = p, "pause");
+    }
+}
+
+fn position(consumer: &StreamConsumer<ReaderContext>, topic: &str, partition: i32) -> Option<i64> {
     let tpl = consumer.position().ok()?;
     match tpl.find_partition(topic, partition)?.offset() {
         Offset::Offset(o) => Some(o),

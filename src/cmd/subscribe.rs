@@ -23,7 +23,7 @@ use crate::event::StatementEvent;
 use crate::replay::position::Position;
 use crate::replay::window::TimeWindow;
 use crate::service::offsets::{self, OffsetsError, Probe};
-use crate::service::publish::{apply_passthrough, client_config};
+use crate::service::publish::{apply_passthrough, client_config, ReaderContext};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubscribeError {
@@ -115,7 +115,11 @@ fn line(item: &Item, payload: &[u8], format: Format, width: usize) -> Vec<u8> {
     }
 }
 
-fn consumer(cfg: &Config, group: Option<&str>, from_beginning: bool) -> Result<StreamConsumer, KafkaError> {
+fn consumer(
+    cfg: &Config,
+    group: Option<&str>,
+    from_beginning: bool,
+) -> Result<StreamConsumer<ReaderContext>, KafkaError> {
     let mut c = client_config(cfg);
     c.set("isolation.level", "read_committed").set("enable.partition.eof", "true");
     match group {
@@ -131,7 +135,7 @@ fn consumer(cfg: &Config, group: Option<&str>, from_beginning: bool) -> Result<S
         }
     }
     apply_passthrough(&mut c, cfg);
-    c.create()
+    c.create_with_context(ReaderContext)
 }
 
 /// Follows the topic until the end offsets (without `follow`), the limit,

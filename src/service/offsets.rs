@@ -14,6 +14,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use crate::replay::checkpoint::PartitionRange;
 use crate::replay::position::Position;
 use crate::replay::time_index::{self, Basis};
+use crate::service::publish::ReaderContext;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -90,7 +91,7 @@ fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
 
 /// Reads the timestamps of single records, for checking time answers.
 pub struct Probe {
-    consumer: BaseConsumer,
+    consumer: BaseConsumer<ReaderContext>,
     topic: String,
 }
 
@@ -103,7 +104,7 @@ impl Probe {
         if config.get("group.id").is_none() {
             config.set("group.id", "demarche-probe");
         }
-        Ok(Probe { consumer: config.create()?, topic: topic.to_string() })
+        Ok(Probe { consumer: config.create_with_context(ReaderContext)?, topic: topic.to_string() })
     }
 
     /// The timestamp of the record at exactly `offset`, if it can be read.

@@ -32,6 +32,27 @@ pub fn apply_passthrough(c: &mut ClientConfig, cfg: &Config) {
     }
 }
 
+/// The context of readers that ask for end-of-partition events (replay,
+/// subscribe, the offset probe): librdkafka also reports those through the
+/// client's error callback, which by default logs them as errors; here they
+/// are the expected end of a range, logged at debug. Other errors stay errors.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ReaderContext;
+
+impl rdkafka::ClientContext for ReaderContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        match error {
+            KafkaError::PartitionEOF(p) => tracing::debug!(partition = p, reason, "end of partition"),
+            KafkaError::Global(rdkafka::types::RDKafkaErrorCode::PartitionEOF) => {
+                tracing::debug!(reason, "end of partition")
+            }
+            e => tracing::error!(error = %e, reason, "kafka client"),
+        }
+    }
+}
+
+impl rdkafka::consumer::ConsumerContext for ReaderContext {}
+
 /// The idempotent producer both `run` (at_least_once) and `replay` use.
 pub fn idempotent_producer(cfg: &Config) -> ClientConfig {
     let mut c = client_config(cfg);
