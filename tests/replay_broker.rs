@@ -301,6 +301,21 @@ async fn time_and_published_ranges_select_exactly_their_records() {
     assert_eq!(r.plan.partitions.keys().copied().collect::<Vec<_>>(), vec![1]);
     assert_eq!(r.summary.read, in_p1.len() as u64);
     assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&in_p1).0));
+
+    // Explicit offsets: partition 1 from offset 2 up to (not including) 5; the
+    // other partitions, not listed in --from, start at earliest and end at 0.
+    let mut req =
+        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("f.json"));
+    req.from = "1:2".parse().unwrap();
+    req.to = "0:0,1:5,2:0".parse().unwrap();
+    let r = replay(&cfg, req).await;
+    assert_eq!(r.summary.read, 3);
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&in_p1[2..5]).0));
+    let mut bad =
+        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("g.json"));
+    bad.from = "7:0".parse().unwrap();
+    let err = replay::run(&cfg, pipeline(), bad, CancellationToken::new()).await.unwrap_err();
+    assert!(err.to_string().contains("partition 7 is not in topic"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

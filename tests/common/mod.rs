@@ -63,6 +63,8 @@ pub fn config(brokers: &str, name: &str) -> Config {
         ("DEMARCHE__SERVICE__DRAIN_TIMEOUT_MS".to_string(), "8000".to_string()),
         ("DEMARCHE__SERVICE__TRANSACTION_TIMEOUT_MS".to_string(), "30000".to_string()),
         ("DEMARCHE__SERVICE__STATISTICS_INTERVAL_MS".to_string(), "1000".to_string()),
+        // tansu holds every fetch for fetch.wait.max.ms even when records wait (README).
+        ("DEMARCHE__KAFKA__CLIENT__FETCH_WAIT_MAX_MS".to_string(), "10".to_string()),
     ];
     // DEMARCHE_TEST_KAFKA_DEBUG=eos,protocol shows librdkafka's own debug log.
     if let Ok(d) = std::env::var("DEMARCHE_TEST_KAFKA_DEBUG") {
