@@ -122,13 +122,15 @@ pub struct Report {
     pub interrupted: bool,
     /// `--resume` found the replay already complete.
     pub already_done: bool,
+    /// Records read by this run (the summary also counts runs it resumed).
+    pub read_this_run: u64,
     pub elapsed: Duration,
 }
 
 impl Report {
     /// Records read per second of this run.
     pub fn rate(&self) -> f64 {
-        self.summary.read as f64 / self.elapsed.as_secs_f64().max(1e-9)
+        self.read_this_run as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 }
 
@@ -148,10 +150,12 @@ pub async fn run(
             summary: state.summary,
             interrupted: false,
             already_done: true,
+            read_this_run: 0,
             elapsed: started.elapsed(),
         });
     }
     let plan = state.plan.clone();
+    let read_before = state.summary.read;
     for (p, r) in &plan.partitions {
         tracing::info!(
             topic = %plan.input_topic, partition = p, start = r.start, end = r.end,
@@ -223,8 +227,10 @@ pub async fn run(
                     state.summary.dead_letters += u64::from(o.dead_letter.is_some());
                 }
             }
-            if let Some(lengths) = sink.commit()? {
-                state.files = lengths;
+            if !selected.is_empty() {
+                if let Some(lengths) = sink.commit()? {
+                    state.files = lengths;
+                }
             }
         }
         let batch_next_empty = batch.next.is_empty();
@@ -260,7 +266,15 @@ pub async fn run(
         let _ =
             tokio::task::spawn_blocking(move || rdkafka::producer::Producer::flush(&p, Duration::from_secs(30))).await;
     }
-    Ok(Report { plan, summary: state.summary, interrupted, already_done: false, elapsed: started.elapsed() })
+    let read_this_run = state.summary.read - read_before;
+    Ok(Report {
+        plan,
+        summary: state.summary,
+        interrupted,
+        already_done: false,
+        read_this_run,
+        elapsed: started.elapsed(),
+    })
 }
 
 const FILE_STATEMENTS: &str = "\u{0}statements";
