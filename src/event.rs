@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The extractor name and version stamped on every event.
+/// The extractor's name and crate version; events carry it followed by the
+/// data files' fingerprint ([`crate::extract::Extractor::version`]).
 pub fn extractor_version() -> String {
     format!("demarche/{}", env!("CARGO_PKG_VERSION"))
 }

@@ -119,3 +119,37 @@ fn offices_follow_the_calendar() {
     let c = events("ar", "2022-03-01", "قال رئيس الوزراء الإسرائيلي إن المفاوضات مستمرة.");
     assert_eq!(c[0].actor.id.as_deref(), Some("naftali-bennett"));
 }
+
+#[test]
+fn events_name_the_data_they_were_extracted_with() {
+    // The same data read from another directory: the same fingerprint.
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("config"), copy.path());
+    let a = demarche::resources_dir::load(Path::new("config")).unwrap().fingerprint;
+    let b = demarche::resources_dir::load(copy.path()).unwrap().fingerprint;
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 12);
+    // Any edit to a gazetteer, even a comment: another fingerprint. Events carry it.
+    let people = copy.path().join("gazetteer/people/region.toml");
+    let text = std::fs::read_to_string(&people).unwrap();
+    std::fs::write(&people, format!("{text}\n# edited\n")).unwrap();
+    let c = demarche::resources_dir::load(copy.path()).unwrap().fingerprint;
+    assert_ne!(a, c);
+    let e =
+        &events("en", "2016-05-03", "Russian Foreign Minister Sergei Lavrov said on Monday that talks would resume.")
+            [0];
+    assert_eq!(e.extractor, format!("{}+data.{a}", demarche::event::extractor_version()));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}

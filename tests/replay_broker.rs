@@ -152,8 +152,16 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
     let mut cp = Checkpoint::load(&ckpt).unwrap().unwrap();
     cp.done = false;
     cp.save(&ckpt).unwrap();
-    let err = replay::run(&cfg, pipeline(), request(&cfg, sink, &ckpt), CancellationToken::new()).await.unwrap_err();
+    let err =
+        replay::run(&cfg, pipeline(), request(&cfg, sink.clone(), &ckpt), CancellationToken::new()).await.unwrap_err();
     assert!(err.to_string().contains("--resume"), "{err}");
+    // A checkpoint of another build or other data files is not resumed: its events could differ.
+    cp.plan.extractor = "demarche/0.0.1+data.000000000000".into();
+    cp.save(&ckpt).unwrap();
+    let mut other = request(&cfg, sink, &ckpt);
+    other.resume = Resume::Yes;
+    let err = replay::run(&cfg, pipeline(), other, CancellationToken::new()).await.unwrap_err();
+    assert!(err.to_string().contains("other data files"), "{err}");
 }
 
 /// The same article under another id (so its events are new ones).

@@ -26,7 +26,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::run::{load_rules, RunError};
 use crate::config::Config;
-use crate::event::extractor_version;
 use crate::pipeline::Pipeline;
 use crate::replay::checkpoint::{Checkpoint, CheckpointError, FileLengths, Plan, Sink};
 use crate::replay::position::Position;
@@ -56,7 +55,7 @@ pub enum ReplayError {
         "an unfinished replay left its checkpoint at {0}: continue it with --resume, or delete the file to start over"
     )]
     Unfinished(PathBuf),
-    #[error("the checkpoint was written by {found}; this is {running}, whose event ids differ: finish with the same build, or start a new replay")]
+    #[error("the checkpoint was written by {found}; this is {running} (another build or other data files), whose events may differ: finish with the same build and data, or start a new replay")]
     ExtractorChanged { found: String, running: String },
     #[error("records the replay needs were deleted by retention before it read them ({0}); plan a new replay with a later --from")]
     Deleted(KafkaError),
@@ -143,7 +142,8 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<Report, ReplayError> {
     let started = Instant::now();
-    let (mut state, resumed) = start_state(cfg, &req)?;
+    let version = pipeline.extractor().version().to_string();
+    let (mut state, resumed) = start_state(cfg, &req, &version)?;
     if state.done {
         return Ok(Report {
             plan: state.plan,
@@ -286,7 +286,7 @@ fn now_rfc3339() -> String {
 }
 
 /// The checkpoint to work from, and whether it is a resumed one.
-fn start_state(cfg: &Config, req: &Request) -> Result<(Checkpoint, bool), ReplayError> {
+fn start_state(cfg: &Config, req: &Request, version: &str) -> Result<(Checkpoint, bool), ReplayError> {
     let existing = match &req.checkpoint {
         Some(path) => Checkpoint::load(path)?,
         None => None,
@@ -305,8 +305,8 @@ fn start_state(cfg: &Config, req: &Request) -> Result<(Checkpoint, bool), Replay
     };
     if resume {
         let c = existing.ok_or(ReplayError::NothingToResume(path))?;
-        if c.plan.extractor != extractor_version() {
-            return Err(ReplayError::ExtractorChanged { found: c.plan.extractor, running: extractor_version() });
+        if c.plan.extractor != version {
+            return Err(ReplayError::ExtractorChanged { found: c.plan.extractor, running: version.to_string() });
         }
         return Ok((c, true));
     }
@@ -331,7 +331,7 @@ fn start_state(cfg: &Config, req: &Request) -> Result<(Checkpoint, bool), Replay
         },
         published: req.published,
         sink: req.sink.clone(),
-        extractor: extractor_version(),
+        extractor: version.to_string(),
     };
     Ok((Checkpoint::new(plan, &now_rfc3339()), false))
 }

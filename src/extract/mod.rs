@@ -110,7 +110,13 @@ struct ResolvedActor {
 
 impl Extractor {
     pub fn new(res: Resources) -> Self {
-        Extractor { res, version: event::extractor_version() }
+        let version = format!("{}+data.{}", event::extractor_version(), res.fingerprint);
+        Extractor { res, version }
+    }
+
+    /// What events name as their `extractor`: `demarche/<crate version>+data.<fingerprint>`.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     pub fn resources(&self) -> &Resources {

@@ -472,6 +472,9 @@ pub struct Resources {
     pub org_index: HashMap<String, u32>,
     /// Office holders by (role, of).
     pub holders: HashMap<(u16, String), Vec<(u32, usize)>>,
+    /// A digest of the data files' texts: the data are part of the
+    /// extractor, so events and replay checkpoints name them.
+    pub fingerprint: String,
 }
 
 /// A data file handed to [`Resources::build`]: its name (for errors) and text.
@@ -524,6 +527,7 @@ impl Resources {
             r.add_roles(f)?;
         }
         r.check_references(files)?;
+        r.fingerprint = fingerprint(files);
         Ok(r)
     }
 
@@ -781,4 +785,28 @@ impl Resources {
     pub fn country(&self, code: &str) -> Option<&Country> {
         self.country_index.get(code).map(|&i| &self.countries[i as usize])
     }
+}
+
+/// FNV-1a (64 bits) over the texts of the data files, by kind and in the
+/// order given (sorted by path by the loader), as 12 hex digits. Not
+/// cryptographic: it tells data releases apart, it does not authenticate
+/// them. Paths are left out, so the same data read from another directory
+/// has the same fingerprint.
+pub fn fingerprint(files: &DataFiles) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (kind, list) in [("lexicon", &files.lexicons), ("gazetteer", &files.gazetteers), ("roles", &files.roles)] {
+        eat(kind.as_bytes());
+        for f in list.iter() {
+            eat(&[0x1f]);
+            eat(f.text.as_bytes());
+        }
+        eat(&[0x1e]);
+    }
+    format!("{:012x}", h >> 16)
 }
