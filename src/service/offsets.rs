@@ -97,10 +97,12 @@ pub struct Probe {
 
 impl Probe {
     pub fn new(mut config: rdkafka::config::ClientConfig, topic: &str) -> Result<Probe, KafkaError> {
+        // A probe reads single records and ends: no fetch should wait for more data.
         config
             .set("enable.auto.commit", "false")
             .set("isolation.level", "read_committed")
-            .set("enable.partition.eof", "true");
+            .set("enable.partition.eof", "true")
+            .set("fetch.wait.max.ms", "10");
         if config.get("group.id").is_none() {
             config.set("group.id", "demarche-probe");
         }
@@ -131,44 +133,55 @@ impl Probe {
 }
 
 impl Probe {
-    /// The end of a partition as its records show it: reads from the last
-    /// record below the reported high watermark to the end. With Apache
-    /// Kafka that is one record and the watermark stands; tansu 0.6.0
-    /// reports the offset after the first record of the last produced
-    /// batch (and serves a batch only from its first offset), so a replay
-    /// that trusted it would leave the rest of that batch out.
-    pub fn end_from(&self, partition: i32, (low, reported_high): (i64, i64)) -> i64 {
-        if reported_high <= low {
-            return reported_high;
-        }
+    /// The end of each partition as its records show it: reads from the
+    /// last record below the reported high watermark to the end, all
+    /// partitions at once. With Apache Kafka that is one record per
+    /// partition and the watermarks stand; tansu 0.6.0 reports the offset
+    /// after the first record of the last produced batch (and serves a batch
+    /// only from its first offset), so a replay that trusted it would leave
+    /// the rest of that batch out.
+    pub fn ends_from(&self, edges: &BTreeMap<i32, (i64, i64)>) -> BTreeMap<i32, i64> {
+        let mut ends: BTreeMap<i32, i64> = edges.iter().map(|(p, (_, high))| (*p, *high)).collect();
         let mut tpl = TopicPartitionList::new();
-        if tpl.add_partition_offset(&self.topic, partition, Offset::Offset(reported_high - 1)).is_err()
-            || self.consumer.assign(&tpl).is_err()
-        {
-            return reported_high;
-        }
-        let mut end = reported_high;
-        let deadline = std::time::Instant::now() + TIMEOUT;
-        while std::time::Instant::now() < deadline {
-            match self.consumer.poll(Duration::from_millis(200)) {
-                Some(Ok(m)) if m.partition() == partition => end = end.max(m.offset() + 1),
-                Some(Err(KafkaError::PartitionEOF(p))) if p == partition => break,
-                Some(Err(e)) => {
-                    tracing::debug!(error = %e, partition, "probe");
-                    break;
-                }
-                _ => {}
+        let mut waiting: std::collections::BTreeSet<i32> = std::collections::BTreeSet::new();
+        for (p, (low, high)) in edges {
+            if high > low && tpl.add_partition_offset(&self.topic, *p, Offset::Offset(high - 1)).is_ok() {
+                waiting.insert(*p);
             }
         }
-        if end != reported_high {
-            tracing::warn!(
-                partition,
-                reported_high,
-                end,
-                "the broker's high watermark is behind its records; using the end the records show"
-            );
+        if waiting.is_empty() || self.consumer.assign(&tpl).is_err() {
+            return ends;
         }
-        end
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while !waiting.is_empty() && std::time::Instant::now() < deadline {
+            match self.consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) => {
+                    if let Some(e) = ends.get_mut(&m.partition()) {
+                        *e = (*e).max(m.offset() + 1);
+                    }
+                }
+                Some(Err(KafkaError::PartitionEOF(p))) => {
+                    waiting.remove(&p);
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, "probe");
+                    break;
+                }
+                None => {}
+            }
+        }
+        for (p, end) in &ends {
+            let reported_high = edges[p].1;
+            if *end != reported_high {
+                tracing::warn!(
+                    partition = p,
+                    reported_high,
+                    end,
+                    "the broker's high watermark is behind its records; using the end the records show"
+                );
+            }
+        }
+        ends
     }
 }
 
@@ -202,8 +215,8 @@ pub fn resolve<C: rdkafka::consumer::ConsumerContext>(
         }
     }
     let mut edges = watermarks(consumer, topic, &parts)?;
-    for (p, (low, high)) in edges.iter_mut() {
-        *high = probe.end_from(*p, (*low, *high));
+    for (p, end) in probe.ends_from(&edges) {
+        edges.get_mut(&p).expect("probed partitions are the topic's").1 = end;
     }
     let side = |pos: &Position, is_start: bool| -> Result<BTreeMap<i32, (i64, Basis)>, OffsetsError> {
         let answers = match pos {
