@@ -108,6 +108,12 @@ async fn each_filter_returns_exactly_the_matching_events_in_both_formats() {
         }),
         ("country", spec(|s| s.actor_countries = vec!["RUS".into()]), |e| e.actor.country.as_deref() == Some("RUS")),
         ("kind", spec(|s| s.kinds = vec!["accuse".into()]), |e| e.claim.kind == "accuse"),
+        ("target country", spec(|s| s.target_countries = vec!["SYR".into()]), |e| {
+            e.targets.iter().any(|t| t.country.as_deref() == Some("SYR"))
+        }),
+        ("keyword", spec(|s| s.keywords = vec!["talks".into()]), |e| {
+            e.claim.text.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "talks")
+        }),
         ("language", spec(|s| s.languages = vec!["ar".into()]), |e| e.article.lang == "ar"),
         ("min confidence", spec(|s| s.min_confidence = Some(0.85)), |e| e.confidence >= 0.85),
         (
@@ -242,4 +248,43 @@ impl Write for Shared {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_maps_its_flags_to_the_filter() {
+    let Some(brokers) = brokers() else { return };
+    let (cfg, events) = published(&brokers, "sub-cli").await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))
+            .args(["subscribe", "--topic", &cfg.kafka.statements_topic, "--from-beginning", "--no-follow"])
+            .args(args)
+            .env("DEMARCHE__KAFKA__BROKERS", &brokers)
+            .env("DEMARCHE__KAFKA__CLIENT__FETCH_WAIT_MAX_MS", "10")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json = run(&["--country", "USA", "--target-country", "SYR", "--format", "json"]);
+    let mut got: Vec<String> =
+        json.lines().map(|l| serde_json::from_str::<StatementEvent>(l).unwrap().event_id).collect();
+    got.sort();
+    let want = ids_where(&events, |e| {
+        e.actor.country.as_deref() == Some("USA") && e.targets.iter().any(|t| t.country.as_deref() == Some("SYR"))
+    });
+    assert!(!want.is_empty() && want.len() < events.len());
+    assert_eq!(got, want);
+    let pretty = run(&["--lang", "ar", "--kind", "say", "--min-confidence", "0.8", "--color", "never"]);
+    let want = ids_where(&events, |e| e.article.lang == "ar" && e.claim.kind == "say" && e.confidence >= 0.8);
+    assert!(!want.is_empty());
+    assert_eq!(pretty.lines().count(), want.len());
+    assert!(!pretty.contains('\x1b'));
+    // A bad filter is refused with its reason.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))
+        .args(["subscribe", "--kind", "shout", "--no-follow"])
+        .env("DEMARCHE__KAFKA__BROKERS", &brokers)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shout"));
 }
