@@ -22,36 +22,21 @@
 //!
 //! Peak resident memory of the bench process is sampled while replays run.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use demarche::cmd::replay::{self, ProgressMode, Request, Resume};
+use demarche::cmd::replay::{self, Request};
 use demarche::config::{Config, Guarantee};
 use demarche::replay::checkpoint::Sink;
-use demarche::replay::position::Position;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{articles, cfg, create_topics, produce, rss_mb};
+use common::{articles, cfg, create_topics, produce, PeakRss};
 
 fn request(c: &Config, sink: Sink, workers: usize, dry_run: bool, dir: &std::path::Path) -> Request {
-    Request {
-        input_topic: c.kafka.input_topics[0].clone(),
-        from: Position::Earliest,
-        to: Position::Latest,
-        partitions: None,
-        published: Default::default(),
-        sink,
-        dry_run,
-        max_rate: None,
-        workers,
-        checkpoint: Some(dir.join(format!("ckpt-{}-{}-{}.json", workers, dry_run, rand_tag()))),
-        resume: Resume::No,
-        progress: ProgressMode::Off,
-    }
+    let checkpoint = dir.join(format!("ckpt-{workers}-{dry_run}-{}.json", rand_tag()));
+    Request { workers, dry_run, ..Request::new(&c.kafka.input_topics[0], sink, checkpoint) }
 }
 
 fn rand_tag() -> u128 {
@@ -86,17 +71,7 @@ async fn main() {
     let pipeline = Arc::new(demarche::cmd::build_pipeline(&Config::load_with_env(None, Vec::new()).unwrap()).unwrap());
     let dir = tempfile::tempdir().unwrap();
 
-    let peak = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, stop) = (peak.clone(), stop.clone());
-        tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max((rss_mb() * 10.0) as u64, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
-    };
+    let rss = PeakRss::start();
 
     let run = |req: Request, label: String| {
         let (c, pipeline) = (c.clone(), pipeline.clone());
@@ -136,7 +111,5 @@ async fn main() {
         rates.push(run(request(&c, topics, w, false, dir.path()), format!("to topics, {w} thread(s)")).await);
     }
     println!("topics: 2 threads / 1 thread = {:.2}x", rates[1] / rates[0]);
-    stop.store(true, Ordering::Relaxed);
-    sampler.await.unwrap();
-    println!("bench process resident memory: peak {:.0} MB", peak.load(Ordering::Relaxed) as f64 / 10.0);
+    println!("bench process resident memory: peak {:.0} MB", rss.stop().await);
 }

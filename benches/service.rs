@@ -17,7 +17,7 @@
 //! statement being readable, at a paced rate; resident memory while running.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,7 @@ use demarche::config::{Config, Guarantee};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{articles, cfg, client, produce, rss_mb};
+use common::{articles, cfg, client, produce, rss_mb, PeakRss};
 
 /// The transport alone: consume, produce each value unchanged, commit per batch.
 async fn passthrough(brokers: &str, input: &str, output: &str, n: u64, batch: usize) -> Duration {
@@ -120,17 +120,7 @@ async fn main() {
     let start = Instant::now();
     let running = demarche::cmd::run::start(c.clone(), pipeline.clone(), token.clone()).await.unwrap();
     let progress = running.progress.clone();
-    let peak = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, stop) = (peak.clone(), stop.clone());
-        tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max((rss_mb() * 10.0) as u64, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
-    };
+    let rss = PeakRss::start();
     while progress.records() < n as u64 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -192,8 +182,7 @@ async fn main() {
         }
     }
     producer_task.await.unwrap();
-    stop.store(true, Ordering::Relaxed);
-    sampler.await.unwrap();
+    let peak = rss.stop().await;
     lat.sort();
     if !lat.is_empty() {
         let p = |q: f64| lat[((lat.len() as f64 - 1.0) * q) as usize].as_secs_f64() * 1e3;
@@ -204,11 +193,7 @@ async fn main() {
             lat.len()
         );
     }
-    println!(
-        "resident memory while running: peak {:.0} MB, now {:.0} MB",
-        peak.load(Ordering::Relaxed) as f64 / 10.0,
-        rss_mb()
-    );
+    println!("resident memory while running: peak {:.0} MB, now {:.0} MB", peak, rss_mb());
     token.cancel();
     let _ = running.task.await;
 }

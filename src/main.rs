@@ -127,7 +127,7 @@ async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         max_rate: args.max_rate.filter(|r| *r > 0.0),
         workers: args.workers.unwrap_or(cfg.service.workers),
-        checkpoint: Some(args.checkpoint.clone()),
+        checkpoint: args.checkpoint.clone(),
         resume: match (args.resume, args.resume_if_unfinished) {
             (true, _) => Resume::Yes,
             (false, true) => Resume::IfUnfinished,

@@ -4,28 +4,17 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::DateTime;
 use tokio_util::sync::CancellationToken;
 
 use common::*;
-use demarche::cmd::replay::{self, ProgressMode, Report, Request, Resume};
+use demarche::cmd::replay::{self, Report, Request, Resume};
 use demarche::config::Config;
 use demarche::replay::checkpoint::{Checkpoint, Sink};
 use demarche::replay::position::Position;
 use demarche::replay::window::PublishedWindow;
-
-fn brokers() -> Option<String> {
-    match std::env::var("DEMARCHE_TEST_BROKERS") {
-        Ok(b) if !b.is_empty() => Some(b),
-        _ => {
-            eprintln!("skipping: DEMARCHE_TEST_BROKERS is not set (scripts/test.sh starts a broker and sets it)");
-            None
-        }
-    }
-}
 
 async fn setup(brokers: &str, name: &str) -> Config {
     let mut cfg = config(brokers, name);
@@ -48,23 +37,6 @@ async fn replay_topics(brokers: &str, cfg: &Config) -> Sink {
         }
     }
     s
-}
-
-fn request(cfg: &Config, sink: Sink, checkpoint: &Path) -> Request {
-    Request {
-        input_topic: cfg.kafka.input_topics[0].clone(),
-        from: Position::Earliest,
-        to: Position::Latest,
-        partitions: None,
-        published: PublishedWindow::default(),
-        sink,
-        dry_run: false,
-        max_rate: None,
-        workers: 2,
-        checkpoint: Some(checkpoint.to_path_buf()),
-        resume: Resume::No,
-        progress: ProgressMode::Off,
-    }
 }
 
 async fn replay(cfg: &Config, req: Request) -> Report {
@@ -99,7 +71,7 @@ fn ms(s: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group_alone() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = setup(&brokers, "replay-live").await;
     let records = inputs();
     let (want_ids, want_dead) = expected(&records);
@@ -112,7 +84,7 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
     let sink = replay_topics(&brokers, &cfg).await;
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("replay.json");
-    let mut req = request(&cfg, sink.clone(), &ckpt);
+    let mut req = replay_request(&cfg, sink.clone(), &ckpt);
     // Slow enough that records produced after the start arrive while it runs.
     req.max_rate = Some(8.0);
     let task = {
@@ -120,7 +92,7 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
         tokio::spawn(async move { replay(&cfg, req).await })
     };
     wait_until(Duration::from_secs(30), "the replay's first checkpoint", || ckpt.exists()).await;
-    let late: Vec<Rec> = good_inputs().into_iter().take(3).map(|(k, v)| (k, v.map(|b| relabel(&b, "late")))).collect();
+    let late = relabeled(&good_inputs()[..3], "late");
     produce(&brokers, &cfg.kafka.input_topics[0], &late).await;
     let report = task.await.unwrap();
 
@@ -144,7 +116,7 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
     assert_eq!(saved.summary, report.summary);
 
     // Resuming a finished replay does nothing.
-    let mut again = request(&cfg, sink.clone(), &ckpt);
+    let mut again = replay_request(&cfg, sink.clone(), &ckpt);
     again.resume = Resume::Yes;
     let r = replay(&cfg, again).await;
     assert!(r.already_done);
@@ -152,50 +124,31 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
     let mut cp = Checkpoint::load(&ckpt).unwrap().unwrap();
     cp.done = false;
     cp.save(&ckpt).unwrap();
-    let err =
-        replay::run(&cfg, pipeline(), request(&cfg, sink.clone(), &ckpt), CancellationToken::new()).await.unwrap_err();
+    let err = replay::run(&cfg, pipeline(), replay_request(&cfg, sink.clone(), &ckpt), CancellationToken::new())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("--resume"), "{err}");
     // A checkpoint of another build or other data files is not resumed: its events could differ.
     cp.plan.extractor = "demarche/0.0.1+data.000000000000".into();
     cp.save(&ckpt).unwrap();
-    let mut other = request(&cfg, sink, &ckpt);
+    let mut other = replay_request(&cfg, sink, &ckpt);
     other.resume = Resume::Yes;
     let err = replay::run(&cfg, pipeline(), other, CancellationToken::new()).await.unwrap_err();
     assert!(err.to_string().contains("other data files"), "{err}");
 }
 
-/// The same article under another id (so its events are new ones).
-fn relabel(json: &[u8], tag: &str) -> Vec<u8> {
-    let mut v: serde_json::Value = serde_json::from_slice(json).unwrap();
-    let id = v["id"].as_str().unwrap().to_string();
-    v["id"] = serde_json::Value::String(format!("{id}-{tag}"));
-    serde_json::to_vec(&v).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_replay_resumes_without_repeating_anything() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = setup(&brokers, "replay-resume").await;
-    let mut records = Vec::new();
-    for round in 0..3 {
-        records.extend(inputs().into_iter().map(|(k, v)| {
-            let v = v.map(|b| {
-                if serde_json::from_slice::<serde_json::Value>(&b).is_ok_and(|j| j["id"].is_string()) {
-                    relabel(&b, &format!("r{round}"))
-                } else {
-                    b
-                }
-            });
-            (k, v)
-        }));
-    }
+    let records = copies(&inputs(), 3, "r");
     let (want_ids, want_dead) = expected(&records);
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
     let sink = replay_topics(&brokers, &cfg).await;
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("replay.json");
 
-    let mut req = request(&cfg, sink.clone(), &ckpt);
+    let mut req = replay_request(&cfg, sink.clone(), &ckpt);
     req.max_rate = Some(10.0);
     let token = CancellationToken::new();
     let task = {
@@ -216,11 +169,12 @@ async fn an_interrupted_replay_resumes_without_repeating_anything() {
 
     // A restarted job passes its flags again with --resume-if-unfinished: another
     // replay's checkpoint is refused, its own is continued.
-    let mut other = request(&cfg, Sink::Files { statements: dir.path().join("x"), alerts: None, rejects: None }, &ckpt);
+    let mut other =
+        replay_request(&cfg, Sink::Files { statements: dir.path().join("x"), alerts: None, rejects: None }, &ckpt);
     other.resume = Resume::IfUnfinished;
     let err = replay::run(&cfg, pipeline(), other, CancellationToken::new()).await.unwrap_err();
     assert!(err.to_string().contains("another topic or writes other outputs"), "{err}");
-    let mut resume = request(&cfg, sink.clone(), &ckpt);
+    let mut resume = replay_request(&cfg, sink.clone(), &ckpt);
     resume.resume = Resume::IfUnfinished;
     // What the command line says about the range is ignored: the plan is the checkpoint's.
     resume.from = Position::Latest;
@@ -236,15 +190,14 @@ async fn an_interrupted_replay_resumes_without_repeating_anything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_and_published_ranges_select_exactly_their_records() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = setup(&brokers, "replay-time").await;
     let good = good_inputs();
     // Three batches an hour apart; within each, records a second apart.
     let bands = ["2024-03-01T10:00:00Z", "2024-03-01T11:00:00Z", "2024-03-01T12:00:00Z"];
     let mut per_band: Vec<Vec<Rec>> = Vec::new();
     for (i, start) in bands.iter().enumerate() {
-        let recs: Vec<Rec> =
-            good.iter().map(|(k, v)| (k.clone(), v.as_ref().map(|b| relabel(b, &format!("b{i}"))))).collect();
+        let recs: Vec<Rec> = relabeled(&good, &format!("b{i}"));
         let ts: Vec<i64> = (0..recs.len() as i64).map(|j| ms(start) + j * 1000).collect();
         // Every band in every partition, so each partition's answer is checked.
         for (j, (r, t)) in recs.iter().zip(&ts).enumerate() {
@@ -258,7 +211,7 @@ async fn time_and_published_ranges_select_exactly_their_records() {
     let files = Sink::Files { statements: out.clone(), alerts: None, rejects: None };
 
     // [11:00, 12:00): the middle band only, to the record.
-    let mut req = request(&cfg, files.clone(), &dir.path().join("a.json"));
+    let mut req = replay_request(&cfg, files.clone(), &dir.path().join("a.json"));
     req.from = "2024-03-01T11:00:00Z".parse().unwrap();
     req.to = "2024-03-01T12:00:00Z".parse().unwrap();
     let r = replay(&cfg, req).await;
@@ -269,14 +222,14 @@ async fn time_and_published_ranges_select_exactly_their_records() {
     }
 
     // A range starting inside a band: from the third record of the first band.
-    let mut req = request(&cfg, files.clone(), &dir.path().join("b.json"));
+    let mut req = replay_request(&cfg, files.clone(), &dir.path().join("b.json"));
     req.from = "2024-03-01T10:00:02Z".parse().unwrap();
     req.to = "2024-03-01T11:00:00Z".parse().unwrap();
     replay(&cfg, req).await;
     assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&per_band[0][2..]).0));
 
     // Published on 2016-05-03 (two examples and two fixtures), from every band.
-    let mut req = request(&cfg, files.clone(), &dir.path().join("c.json"));
+    let mut req = replay_request(&cfg, files.clone(), &dir.path().join("c.json"));
     let day = chrono::NaiveDate::from_ymd_opt(2016, 5, 3).unwrap();
     req.published = PublishedWindow { from: Some(day), to: Some(day) };
     let r = replay(&cfg, req).await;
@@ -291,7 +244,7 @@ async fn time_and_published_ranges_select_exactly_their_records() {
     assert_eq!(r.summary.skipped_published + r.summary.skipped_no_published, (3 * good.len() - on_day.len()) as u64);
 
     // A dry run counts the same selection and writes nothing.
-    let mut req = request(&cfg, files, &dir.path().join("d.json"));
+    let mut req = replay_request(&cfg, files, &dir.path().join("d.json"));
     req.from = "2024-03-01T11:00:00Z".parse().unwrap();
     req.dry_run = true;
     std::fs::remove_file(&out).unwrap();
@@ -301,8 +254,11 @@ async fn time_and_published_ranges_select_exactly_their_records() {
     assert!(!out.exists() && !dir.path().join("d.json").exists(), "a dry run writes nothing");
 
     // --partitions: only partition 1 (every third record of each band), nothing else read.
-    let mut req =
-        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("e.json"));
+    let mut req = replay_request(
+        &cfg,
+        Sink::Files { statements: out.clone(), alerts: None, rejects: None },
+        &dir.path().join("e.json"),
+    );
     req.partitions = Some(vec![1]);
     let r = replay(&cfg, req).await;
     let in_p1: Vec<Rec> = per_band.iter().flat_map(|b| b.iter().skip(1).step_by(3).cloned()).collect();
@@ -312,15 +268,21 @@ async fn time_and_published_ranges_select_exactly_their_records() {
 
     // Explicit offsets: partition 1 from offset 2 up to (not including) 5; the
     // other partitions, not listed in --from, start at earliest and end at 0.
-    let mut req =
-        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("f.json"));
+    let mut req = replay_request(
+        &cfg,
+        Sink::Files { statements: out.clone(), alerts: None, rejects: None },
+        &dir.path().join("f.json"),
+    );
     req.from = "1:2".parse().unwrap();
     req.to = "0:0,1:5,2:0".parse().unwrap();
     let r = replay(&cfg, req).await;
     assert_eq!(r.summary.read, 3);
     assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(expected(&in_p1[2..5]).0));
-    let mut bad =
-        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("g.json"));
+    let mut bad = replay_request(
+        &cfg,
+        Sink::Files { statements: out.clone(), alerts: None, rejects: None },
+        &dir.path().join("g.json"),
+    );
     bad.from = "7:0".parse().unwrap();
     let err = replay::run(&cfg, pipeline(), bad, CancellationToken::new()).await.unwrap_err();
     assert!(err.to_string().contains("partition 7 is not in topic"), "{err}");
@@ -328,7 +290,7 @@ async fn time_and_published_ranges_select_exactly_their_records() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let mut cfg = config(&brokers, "replay-file");
     // One partition: the file's lines follow the offsets.
     cfg.kafka.partitions = 1;
@@ -340,7 +302,7 @@ async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
     let rejects = dir.path().join("rejects.jsonl");
     let ckpt = dir.path().join("replay.json");
     let files = Sink::Files { statements: out.clone(), alerts: None, rejects: Some(rejects.clone()) };
-    replay(&cfg, request(&cfg, files.clone(), &ckpt)).await;
+    replay(&cfg, replay_request(&cfg, files.clone(), &ckpt)).await;
     let (want_ids, want_dead) = expected(&records);
     assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), sorted(want_ids.clone()));
     let reject_lines = std::fs::read_to_string(&rejects).unwrap();
@@ -361,7 +323,7 @@ async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
     cp.done = false;
     cp.save(&ckpt).unwrap();
 
-    let mut resume = request(&cfg, files, &ckpt);
+    let mut resume = replay_request(&cfg, files, &ckpt);
     resume.resume = Resume::Yes;
     let r = replay(&cfg, resume).await;
     assert_eq!(r.summary.read - cp.summary.read, (records.len() - half) as u64, "only the second half again");
@@ -372,7 +334,7 @@ async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_redriven_after_the_fix_come_out_as_statements() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let mut cfg = setup(&brokers, "replay-dlq").await;
     // The cause: a record limit too small for real articles. The live service
     // dead-letters every article over it.
@@ -395,7 +357,7 @@ async fn dead_letters_redriven_after_the_fix_come_out_as_statements() {
         demarche::config::Config::load_with_env(None, Vec::new()).unwrap().extract.max_record_bytes;
     let (before, _) = sorted_ids(&brokers, &cfg.kafka.statements_topic);
     let dir = tempfile::tempdir().unwrap();
-    let mut req = request(
+    let mut req = replay_request(
         &cfg,
         Sink::Topics {
             statements: cfg.kafka.statements_topic.clone(),
@@ -436,12 +398,9 @@ fn cli(cfg: &Config, args: &[&str]) -> std::process::Command {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_stops_on_sigint_says_how_to_resume_and_resumes() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = setup(&brokers, "replay-cli").await;
-    let mut records = Vec::new();
-    for round in 0..4 {
-        records.extend(good_inputs().into_iter().map(|(k, v)| (k, v.map(|b| relabel(&b, &format!("c{round}"))))));
-    }
+    let records = copies(&good_inputs(), 4, "c");
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");

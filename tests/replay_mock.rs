@@ -7,43 +7,13 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use rdkafka::mocking::MockCluster;
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use tokio_util::sync::CancellationToken;
 
 use common::*;
-use demarche::cmd::replay::{self, ProgressMode, Request, Resume};
-use demarche::config::Config;
+use demarche::cmd::replay;
 use demarche::replay::checkpoint::Sink;
-use demarche::replay::position::Position;
 use demarche::replay::time_index::Basis;
-
-fn mock_cluster(name: &str) -> (MockCluster<'static, rdkafka::producer::DefaultProducerContext>, String, Config) {
-    let mock = MockCluster::new(1).unwrap();
-    let brokers = mock.bootstrap_servers();
-    let cfg = config(&brokers, name);
-    for t in demarche::cmd::topics::all_topics(&cfg) {
-        mock.create_topic(&t, 3, 1).unwrap();
-    }
-    (mock, brokers, cfg)
-}
-
-fn request(cfg: &Config, sink: Sink, checkpoint: &std::path::Path) -> Request {
-    Request {
-        input_topic: cfg.kafka.input_topics[0].clone(),
-        from: Position::Earliest,
-        to: Position::Latest,
-        partitions: None,
-        published: Default::default(),
-        sink,
-        dry_run: false,
-        max_rate: None,
-        workers: 2,
-        checkpoint: Some(checkpoint.to_path_buf()),
-        resume: Resume::No,
-        progress: ProgressMode::Off,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_time_range_is_exact_on_a_broker_without_a_time_index() {
@@ -54,8 +24,11 @@ async fn a_time_range_is_exact_on_a_broker_without_a_time_index() {
     produce_at(&brokers, &cfg.kafka.input_topics[0], &good, &ts, None).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
-    let mut req =
-        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("c.json"));
+    let mut req = replay_request(
+        &cfg,
+        Sink::Files { statements: out.clone(), alerts: None, rejects: None },
+        &dir.path().join("c.json"),
+    );
     // Minutes 2, 3 and 4.
     req.from = "2024-03-01T10:02:00Z".parse().unwrap();
     req.to = "2024-03-01T10:05:00Z".parse().unwrap();
@@ -76,19 +49,7 @@ async fn a_time_range_is_exact_on_a_broker_without_a_time_index() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_down_during_a_replay_loses_and_repeats_nothing() {
     let (mock, brokers, cfg) = mock_cluster("replay-down");
-    let mut records = Vec::new();
-    for round in 0..4 {
-        records.extend(inputs().into_iter().map(|(k, v)| {
-            let v = v.map(|b| match serde_json::from_slice::<serde_json::Value>(&b) {
-                Ok(mut j) if j["id"].is_string() => {
-                    j["id"] = serde_json::Value::String(format!("{}-d{round}", j["id"].as_str().unwrap()));
-                    serde_json::to_vec(&j).unwrap()
-                }
-                _ => b,
-            });
-            (k, v)
-        }));
-    }
+    let records = copies(&inputs(), 4, "d");
     let (want_ids, want_dead) = expected(&records);
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
     let dir = tempfile::tempdir().unwrap();
@@ -98,7 +59,7 @@ async fn a_broker_down_during_a_replay_loses_and_repeats_nothing() {
         alerts: cfg.kafka.alerts_topic.clone(),
         dead_letter: cfg.kafka.dead_letter_topic.clone(),
     };
-    let mut req = request(&cfg, sink, &ckpt);
+    let mut req = replay_request(&cfg, sink, &ckpt);
     req.max_rate = Some(15.0);
     let task = {
         let cfg = cfg.clone();
@@ -159,8 +120,11 @@ async fn a_replay_of_a_transactional_topic_reads_every_committed_record_and_ends
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
-    let req =
-        request(&cfg, Sink::Files { statements: out.clone(), alerts: None, rejects: None }, &dir.path().join("c.json"));
+    let req = replay_request(
+        &cfg,
+        Sink::Files { statements: out.clone(), alerts: None, rejects: None },
+        &dir.path().join("c.json"),
+    );
     let r = tokio::time::timeout(Duration::from_secs(60), replay::run(&cfg, pipeline(), req, CancellationToken::new()))
         .await
         .expect("the replay ends")

@@ -22,16 +22,6 @@ use tokio_util::sync::CancellationToken;
 use common::*;
 use demarche::config::Config;
 
-fn brokers() -> Option<String> {
-    match std::env::var("DEMARCHE_TEST_BROKERS") {
-        Ok(b) if !b.is_empty() => Some(b),
-        _ => {
-            eprintln!("skipping: DEMARCHE_TEST_BROKERS is not set (scripts/test.sh starts a broker and sets it)");
-            None
-        }
-    }
-}
-
 /// The test configuration for tansu: at_least_once (see the module note).
 fn broker_config(brokers: &str, name: &str) -> Config {
     let mut cfg = config(brokers, name);
@@ -55,7 +45,7 @@ fn id_counts(brokers: &str, topic: &str) -> HashMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_to_end_on_a_real_broker() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = broker_config(&brokers, "tansu-e2e");
     create_topics(&cfg).await;
     let records = inputs();
@@ -78,7 +68,7 @@ async fn end_to_end_on_a_real_broker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_split_the_partitions_and_one_takes_over() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = broker_config(&brokers, "tansu-pair");
     create_topics(&cfg).await;
     let records = inputs();
@@ -126,24 +116,11 @@ fn spawn_service(cfg_path: &std::path::Path) -> Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_backlog_loses_nothing_and_duplicates_are_bounded() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = broker_config(&brokers, "tansu-crash");
     create_topics(&cfg).await;
     // A backlog: the test inputs twenty times over (good ones get new ids per copy).
-    let mut backlog = Vec::new();
-    for copy in 0..20 {
-        for (k, v) in inputs() {
-            // A distinct article id per copy, so each copy has its own event ids.
-            let v = v.map(|v| match serde_json::from_slice::<serde_json::Value>(&v) {
-                Ok(mut j) if j.get("id").is_some_and(|i| i.is_string()) => {
-                    j["id"] = serde_json::Value::String(format!("c{copy}-{}", j["id"].as_str().unwrap()));
-                    serde_json::to_vec(&j).unwrap()
-                }
-                _ => v,
-            });
-            backlog.push((k, v));
-        }
-    }
+    let backlog = copies(&inputs(), 20, "c");
     let (want_ids, _) = expected(&backlog);
     produce(&brokers, &cfg.kafka.input_topics[0], &backlog).await;
 

@@ -12,23 +12,11 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use rdkafka::mocking::MockCluster;
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use tokio_util::sync::CancellationToken;
 
 use common::*;
-use demarche::config::{Config, Guarantee};
-
-/// An in-process broker with the test's topics (three partitions each) and a config for it.
-fn mock_cluster(name: &str) -> (MockCluster<'static, rdkafka::producer::DefaultProducerContext>, String, Config) {
-    let mock = MockCluster::new(1).unwrap();
-    let brokers = mock.bootstrap_servers();
-    let cfg = config(&brokers, name);
-    for t in demarche::cmd::topics::all_topics(&cfg) {
-        mock.create_topic(&t, 3, 1).unwrap();
-    }
-    (mock, brokers, cfg)
-}
+use demarche::config::Guarantee;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_to_end_exactly_once_with_dead_letters_and_graceful_shutdown() {

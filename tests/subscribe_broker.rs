@@ -18,16 +18,6 @@ use demarche::cmd::subscribe::{self, Format, Report, Request, Start};
 use demarche::config::Config;
 use demarche::event::StatementEvent;
 
-fn brokers() -> Option<String> {
-    match std::env::var("DEMARCHE_TEST_BROKERS") {
-        Ok(b) if !b.is_empty() => Some(b),
-        _ => {
-            eprintln!("skipping: DEMARCHE_TEST_BROKERS is not set (scripts/test.sh starts a broker and sets it)");
-            None
-        }
-    }
-}
-
 /// Every event the test inputs give.
 fn all_events() -> Vec<StatementEvent> {
     let p = pipeline();
@@ -90,7 +80,7 @@ fn ids_where(events: &[StatementEvent], f: impl Fn(&StatementEvent) -> bool) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_filter_returns_exactly_the_matching_events_in_both_formats() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let (cfg, events) = published(&brokers, "sub-filters").await;
     let spec = |f: fn(&mut FilterSpec)| {
         let mut s = FilterSpec::default();
@@ -149,7 +139,7 @@ async fn each_filter_returns_exactly_the_matching_events_in_both_formats() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_are_filtered_on_their_statement_and_say_their_rule() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let (cfg, events) = published(&brokers, "sub-alerts").await;
     let rules = demarche::cmd::run::load_rules(&cfg).unwrap();
     let mut want: Vec<String> = events
@@ -173,7 +163,7 @@ async fn alerts_are_filtered_on_their_statement_and_say_their_rule() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn since_starts_at_a_time_and_follow_prints_new_events_until_stopped() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let cfg = config(&brokers, "sub-since");
     create_topic(&brokers, &cfg.kafka.statements_topic, 3).await;
     let events = all_events();
@@ -217,7 +207,7 @@ async fn since_starts_at_a_time_and_follow_prints_new_events_until_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_resumes_where_it_left_off() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let (cfg, events) = published(&brokers, "sub-group").await;
     let mut req = request(&cfg.kafka.statements_topic, FilterSpec::default(), Format::Json);
     req.group = Some(unique("reader"));
@@ -252,7 +242,7 @@ impl Write for Shared {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_maps_its_flags_to_the_filter() {
-    let Some(brokers) = brokers() else { return };
+    let Some(brokers) = test_brokers() else { return };
     let (cfg, events) = published(&brokers, "sub-cli").await;
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))

@@ -123,3 +123,36 @@ pub fn client(brokers: &str) -> ClientConfig {
     }
     c
 }
+
+/// The peak resident memory of this process, sampled every 200 ms from
+/// [`PeakRss::start`] until [`PeakRss::stop`], in MB.
+pub struct PeakRss {
+    peak_tenths: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: tokio::task::JoinHandle<()>,
+}
+
+impl PeakRss {
+    pub fn start() -> Self {
+        use std::sync::atomic::Ordering;
+        let peak_tenths = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = {
+            let (peak, stop) = (peak_tenths.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    peak.fetch_max((rss_mb() * 10.0) as u64, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            })
+        };
+        PeakRss { peak_tenths, stop, sampler }
+    }
+
+    pub async fn stop(self) -> f64 {
+        use std::sync::atomic::Ordering;
+        self.stop.store(true, Ordering::Relaxed);
+        self.sampler.await.unwrap();
+        self.peak_tenths.load(Ordering::Relaxed) as f64 / 10.0
+    }
+}

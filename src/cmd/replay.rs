@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::FutureProducer;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
@@ -33,7 +33,7 @@ use crate::replay::progress::Snapshot;
 use crate::replay::rate::RateLimiter;
 use crate::replay::window::{self, PublishedWindow, Selection, TimeWindow};
 use crate::replay::Summary;
-use crate::service::offsets::{self, OffsetsError, Probe};
+use crate::service::offsets::{self, OffsetsError};
 use crate::service::publish::{self, apply_passthrough, client_config, detach, Extraction, ReaderContext};
 use crate::service::records::{headers, InputRecord, OutputRecord, OutputTopics};
 
@@ -93,10 +93,31 @@ pub struct Request {
     pub max_rate: Option<f64>,
     /// Extraction threads; 0 is one per core.
     pub workers: usize,
-    /// None: no checkpoint is written (and `resume` is impossible).
-    pub checkpoint: Option<PathBuf>,
+    /// Where the replay stands after each batch (not written by a dry run).
+    pub checkpoint: PathBuf,
     pub resume: Resume,
     pub progress: ProgressMode,
+}
+
+impl Request {
+    /// The whole of `input_topic` as it is now, into `sink`, at full speed
+    /// on every core, starting afresh; change the fields for anything else.
+    pub fn new(input_topic: &str, sink: Sink, checkpoint: PathBuf) -> Self {
+        Request {
+            input_topic: input_topic.to_string(),
+            from: Position::Earliest,
+            to: Position::Latest,
+            partitions: None,
+            published: PublishedWindow::default(),
+            sink,
+            dry_run: false,
+            max_rate: None,
+            workers: 0,
+            checkpoint,
+            resume: Resume::No,
+            progress: ProgressMode::Off,
+        }
+    }
 }
 
 /// Whether to continue the replay recorded in the checkpoint.
@@ -204,6 +225,7 @@ pub async fn run(
         let batch = next_batch(&consumer, &plan.input_topic, &mut remaining, batch_max, linger, &shutdown).await?;
         // Records first, then the partitions this batch finished: a checkpoint never
         // claims a partition done before its last records are safe.
+        let n_read = batch.records.len() as u64;
         let mut selected = Vec::with_capacity(batch.records.len());
         for r in batch.records {
             state.summary.read += 1;
@@ -220,7 +242,7 @@ pub async fn run(
             if !selected.is_empty() {
                 let outcomes = extraction.process(selected.clone()).await;
                 let outputs: Vec<&OutputRecord> = outcomes.iter().flat_map(|o| o.records.iter()).collect();
-                sink.write(&selected, &outputs).await?;
+                sink.write(&outputs).await?;
                 for o in &outcomes {
                     state.summary.statements += o.statement_kinds.len() as u64;
                     state.summary.alerts += o.alerts.len() as u64;
@@ -238,12 +260,12 @@ pub async fn run(
             let e = state.next.entry(p).or_insert(next);
             *e = (*e).max(next);
         }
-        if let Some(path) = req.checkpoint.as_deref().filter(|_| !req.dry_run && !batch_next_empty) {
+        if !req.dry_run && !batch_next_empty {
             state.updated_at = now_rfc3339();
-            state.save(path)?;
+            state.save(&req.checkpoint)?;
         }
         if let Some(l) = limiter.as_mut() {
-            let wait = l.reserve(batch.read, Instant::now());
+            let wait = l.reserve(n_read, Instant::now());
             if !wait.is_zero() {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
@@ -257,8 +279,8 @@ pub async fn run(
     if !interrupted {
         state.done = true;
         state.updated_at = now_rfc3339();
-        if let Some(path) = req.checkpoint.as_deref().filter(|_| !req.dry_run) {
-            state.save(path)?;
+        if !req.dry_run {
+            state.save(&req.checkpoint)?;
         }
     }
     if let Some(Sinks::Kafka(p)) = sink.as_ref() {
@@ -287,11 +309,8 @@ fn now_rfc3339() -> String {
 
 /// The checkpoint to work from, and whether it is a resumed one.
 fn start_state(cfg: &Config, req: &Request, version: &str) -> Result<(Checkpoint, bool), ReplayError> {
-    let existing = match &req.checkpoint {
-        Some(path) => Checkpoint::load(path)?,
-        None => None,
-    };
-    let path = req.checkpoint.clone().unwrap_or_default();
+    let existing = Checkpoint::load(&req.checkpoint)?;
+    let path = req.checkpoint.clone();
     let resume = match (req.resume, &existing) {
         (Resume::Yes, _) => true,
         (Resume::IfUnfinished, Some(c)) if !c.done => {
@@ -310,18 +329,10 @@ fn start_state(cfg: &Config, req: &Request, version: &str) -> Result<(Checkpoint
         }
         return Ok((c, true));
     }
-    if let (Some(c), Some(path)) = (&existing, &req.checkpoint) {
-        if !c.done && !req.dry_run {
-            return Err(ReplayError::Unfinished(path.clone()));
-        }
+    if existing.is_some_and(|c| !c.done) && !req.dry_run {
+        return Err(ReplayError::Unfinished(path));
     }
-    let mut c = client_config(cfg);
-    c.set("group.id", "demarche-replay-planner");
-    apply_passthrough(&mut c, cfg);
-    let planner: BaseConsumer = c.create()?;
-    let probe = Probe::new(c, &req.input_topic)?;
-    let partitions =
-        offsets::resolve(&planner, &probe, &req.input_topic, req.partitions.as_deref(), &req.from, &req.to)?;
+    let partitions = offsets::resolve(cfg, &req.input_topic, req.partitions.as_deref(), &req.from, &req.to)?;
     let plan = Plan {
         input_topic: req.input_topic.clone(),
         partitions,
@@ -355,8 +366,6 @@ struct Batch {
     records: Vec<InputRecord>,
     /// Next offset per partition after this batch (records read or the end reached).
     next: BTreeMap<i32, i64>,
-    /// Records read, selected or not (for the rate limit).
-    read: u64,
 }
 
 /// Reads up to `max` records within the range; removes from `remaining`
@@ -369,7 +378,7 @@ async fn next_batch(
     linger: Duration,
     shutdown: &CancellationToken,
 ) -> Result<Batch, ReplayError> {
-    let mut b = Batch { records: Vec::new(), next: BTreeMap::new(), read: 0 };
+    let mut b = Batch { records: Vec::new(), next: BTreeMap::new() };
     let mut deadline: Option<tokio::time::Instant> = None;
     while b.records.len() < max && !remaining.is_empty() {
         let wait = deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_millis(500));
@@ -413,7 +422,6 @@ async fn next_batch(
         if r.offset + 1 >= end {
             finish(consumer, topic, remaining, r.partition);
         }
-        b.read += 1;
         b.records.push(r);
         deadline.get_or_insert_with(|| tokio::time::Instant::now() + linger);
     }
@@ -491,10 +499,10 @@ fn open_sink(cfg: &Config, sink: &Sink, resume: Option<FileLengths>) -> Result<S
 }
 
 impl Sinks {
-    async fn write(&mut self, inputs: &[InputRecord], outputs: &[&OutputRecord]) -> Result<(), ReplayError> {
+    async fn write(&mut self, outputs: &[&OutputRecord]) -> Result<(), ReplayError> {
         match self {
             Sinks::Kafka(p) => publish::deliver(p, outputs).await.map_err(ReplayError::Delivery),
-            Sinks::Files(f) => f.write(inputs, outputs),
+            Sinks::Files(f) => f.write(outputs),
         }
     }
 
@@ -508,7 +516,7 @@ impl Sinks {
 }
 
 impl FileSink {
-    fn write(&mut self, _inputs: &[InputRecord], outputs: &[&OutputRecord]) -> Result<(), ReplayError> {
+    fn write(&mut self, outputs: &[&OutputRecord]) -> Result<(), ReplayError> {
         for o in outputs {
             let (target, line) = match o.topic.as_str() {
                 FILE_STATEMENTS => (Some(&mut self.statements), o.payload.clone()),

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::event::StatementEvent;
 use crate::replay::position::Position;
 use crate::replay::window::TimeWindow;
-use crate::service::offsets::{self, OffsetsError, Probe};
+use crate::service::offsets::{self, OffsetsError};
 use crate::service::publish::{apply_passthrough, client_config, ReaderContext};
 
 #[derive(Debug, thiserror::Error)]
@@ -74,21 +74,18 @@ pub struct Report {
     pub unreadable: u64,
 }
 
-/// A record of the followed topic: a statement, or an alert on one.
+/// A record of the followed topic: an alert (which carries its statement),
+/// or a statement. The shapes share no required field, so one read decides.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
 enum Item {
-    Statement(Box<StatementEvent>),
     Alert(Box<Alert>),
+    Statement(Box<StatementEvent>),
 }
 
 impl Item {
     fn parse(payload: &[u8]) -> Option<Item> {
-        // Alerts carry their statement inside; try the shape the payload has.
-        let v: serde_json::Value = serde_json::from_slice(payload).ok()?;
-        if v.get("statement").is_some() && v.get("rule").is_some() {
-            serde_json::from_value(v).ok().map(|a| Item::Alert(Box::new(a)))
-        } else {
-            serde_json::from_value(v).ok().map(|e| Item::Statement(Box::new(e)))
-        }
+        serde_json::from_slice(payload).ok()
     }
 
     fn event(&self) -> &StatementEvent {
@@ -159,17 +156,12 @@ pub async fn run(
     // The end of each partition now: where --no-follow stops.
     let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
     {
-        let mut pc = client_config(cfg);
-        pc.set("group.id", "demarche-subscribe-planner");
-        apply_passthrough(&mut pc, cfg);
-        let planner: BaseConsumer = pc.create()?;
-        let probe = Probe::new(pc, &req.topic)?;
         let from = match req.start {
             Start::Beginning => Position::Earliest,
             Start::Latest => Position::Latest,
             Start::Since(t) => Position::Time(t),
         };
-        let ranges = offsets::resolve(&planner, &probe, &req.topic, None, &from, &Position::Latest)?;
+        let ranges = offsets::resolve(cfg, &req.topic, None, &from, &Position::Latest)?;
         match &req.group {
             None => {
                 let mut tpl = TopicPartitionList::new();

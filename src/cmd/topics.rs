@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Config;
+use crate::service::publish::{apply_passthrough, client_config};
 
 /// What happened to each topic.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,11 +28,8 @@ pub fn all_topics(cfg: &Config) -> Vec<String> {
 }
 
 pub async fn create(cfg: &Config) -> Result<Vec<(String, TopicOutcome)>, KafkaError> {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", &cfg.kafka.brokers);
-    for (k, v) in &cfg.kafka.client {
-        c.set(k, v);
-    }
+    let mut c = client_config(cfg);
+    apply_passthrough(&mut c, cfg);
     let admin: AdminClient<DefaultClientContext> = c.create()?;
     let names = all_topics(cfg);
     let new: Vec<NewTopic> = names

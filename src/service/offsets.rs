@@ -11,10 +11,11 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
+use crate::config::Config;
 use crate::replay::checkpoint::PartitionRange;
 use crate::replay::position::Position;
 use crate::replay::time_index::{self, Basis};
-use crate::service::publish::ReaderContext;
+use crate::service::publish::{apply_passthrough, client_config, ReaderContext};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -31,10 +32,7 @@ pub enum OffsetsError {
 }
 
 /// The partitions of `topic`, in order.
-pub fn partitions<C: rdkafka::consumer::ConsumerContext>(
-    consumer: &BaseConsumer<C>,
-    topic: &str,
-) -> Result<Vec<i32>, OffsetsError> {
+fn partitions(consumer: &BaseConsumer, topic: &str) -> Result<Vec<i32>, OffsetsError> {
     let md = consumer.fetch_metadata(Some(topic), TIMEOUT)?;
     let t = md.topics().iter().find(|t| t.name() == topic).ok_or_else(|| OffsetsError::NoTopic(topic.into()))?;
     if t.error().is_some() || t.partitions().is_empty() {
@@ -46,18 +44,14 @@ pub fn partitions<C: rdkafka::consumer::ConsumerContext>(
 }
 
 /// Low and high watermarks of each partition.
-pub fn watermarks<C: rdkafka::consumer::ConsumerContext>(
-    consumer: &BaseConsumer<C>,
-    topic: &str,
-    parts: &[i32],
-) -> Result<BTreeMap<i32, (i64, i64)>, OffsetsError> {
+fn watermarks(consumer: &BaseConsumer, topic: &str, parts: &[i32]) -> Result<BTreeMap<i32, (i64, i64)>, OffsetsError> {
     parts.iter().map(|&p| Ok((p, consumer.fetch_watermarks(topic, p, TIMEOUT)?))).collect()
 }
 
 /// The broker's answers to "first offset at or after `ts_ms`" per partition;
 /// None for a partition (or all) when the broker cannot answer.
-fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
-    consumer: &BaseConsumer<C>,
+fn offsets_for_time(
+    consumer: &BaseConsumer,
     topic: &str,
     parts: &[i32],
     ts_ms: i64,
@@ -89,14 +83,15 @@ fn offsets_for_time<C: rdkafka::consumer::ConsumerContext>(
         .collect()
 }
 
-/// Reads the timestamps of single records, for checking time answers.
-pub struct Probe {
+/// Reads single records: their timestamps, for checking time answers, and
+/// the real ends of partitions.
+struct Probe {
     consumer: BaseConsumer<ReaderContext>,
     topic: String,
 }
 
 impl Probe {
-    pub fn new(mut config: rdkafka::config::ClientConfig, topic: &str) -> Result<Probe, KafkaError> {
+    fn new(mut config: rdkafka::config::ClientConfig, topic: &str) -> Result<Probe, KafkaError> {
         // A probe reads single records and ends: no fetch should wait for more data.
         config
             .set("enable.auto.commit", "false")
@@ -110,7 +105,7 @@ impl Probe {
     }
 
     /// The timestamp of the record at exactly `offset`, if it can be read.
-    pub fn timestamp_at(&self, partition: i32, offset: i64) -> Option<i64> {
+    fn timestamp_at(&self, partition: i32, offset: i64) -> Option<i64> {
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(&self.topic, partition, Offset::Offset(offset)).ok()?;
         self.consumer.assign(&tpl).ok()?;
@@ -140,7 +135,7 @@ impl Probe {
     /// after the first record of the last produced batch (and serves a batch
     /// only from its first offset), so a replay that trusted it would leave
     /// the rest of that batch out.
-    pub fn ends_from(&self, edges: &BTreeMap<i32, (i64, i64)>) -> BTreeMap<i32, i64> {
+    fn ends_from(&self, edges: &BTreeMap<i32, (i64, i64)>) -> BTreeMap<i32, i64> {
         let mut ends: BTreeMap<i32, i64> = edges.iter().map(|(p, (_, high))| (*p, *high)).collect();
         let mut tpl = TopicPartitionList::new();
         let mut waiting: std::collections::BTreeSet<i32> = std::collections::BTreeSet::new();
@@ -185,16 +180,21 @@ impl Probe {
     }
 }
 
-/// Resolves a start and an end position to a range per partition.
-#[allow(clippy::too_many_arguments)]
-pub fn resolve<C: rdkafka::consumer::ConsumerContext>(
-    consumer: &BaseConsumer<C>,
-    probe: &Probe,
+/// Resolves a start and an end position to a range per partition of
+/// `topic` (all of them, or `only` these), asking the brokers of `cfg`.
+pub fn resolve(
+    cfg: &Config,
     topic: &str,
     only: Option<&[i32]>,
     from: &Position,
     to: &Position,
 ) -> Result<BTreeMap<i32, PartitionRange>, OffsetsError> {
+    let mut c = client_config(cfg);
+    c.set("group.id", "demarche-planner");
+    apply_passthrough(&mut c, cfg);
+    let consumer: BaseConsumer = c.create()?;
+    let probe = Probe::new(c, topic)?;
+    let consumer = &consumer;
     let all = partitions(consumer, topic)?;
     let parts: Vec<i32> = match only {
         None => all.clone(),

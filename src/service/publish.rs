@@ -21,7 +21,6 @@ use crate::pipeline::Pipeline;
 pub fn client_config(cfg: &Config) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", &cfg.kafka.brokers);
-    c.set("broker.address.family", "any");
     c
 }
 

@@ -273,3 +273,64 @@ pub fn ids_of_jsonl(text: &str) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The broker the Kafka tests run against (`DEMARCHE_TEST_BROKERS`), or None
+/// with a note when there is none (the test then passes without running).
+pub fn test_brokers() -> Option<String> {
+    match std::env::var("DEMARCHE_TEST_BROKERS") {
+        Ok(b) if !b.is_empty() => Some(b),
+        _ => {
+            eprintln!("skipping: DEMARCHE_TEST_BROKERS is not set (scripts/test.sh starts a broker and sets it)");
+            None
+        }
+    }
+}
+
+/// An in-process broker (librdkafka's mock cluster) with the test's topics,
+/// three partitions each, and a config for it.
+pub fn mock_cluster(
+    name: &str,
+) -> (rdkafka::mocking::MockCluster<'static, rdkafka::producer::DefaultProducerContext>, String, Config) {
+    let mock = rdkafka::mocking::MockCluster::new(1).unwrap();
+    let brokers = mock.bootstrap_servers();
+    let cfg = config(&brokers, name);
+    for t in demarche::cmd::topics::all_topics(&cfg) {
+        mock.create_topic(&t, 3, 1).unwrap();
+    }
+    (mock, brokers, cfg)
+}
+
+/// The records with every article id suffixed by `-tag`, so their events are
+/// new ones; values that are not an article with a string id stay as they are.
+pub fn relabeled(records: &[Rec], tag: &str) -> Vec<Rec> {
+    records
+        .iter()
+        .map(|(k, v)| {
+            let v = v.as_ref().map(|b| match serde_json::from_slice::<serde_json::Value>(b) {
+                Ok(mut j) if j.get("id").is_some_and(|i| i.is_string()) => {
+                    j["id"] = serde_json::Value::String(format!("{}-{tag}", j["id"].as_str().unwrap()));
+                    serde_json::to_vec(&j).unwrap()
+                }
+                _ => b.clone(),
+            });
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// `n` copies of `records`, each relabeled `{prefix}{i}`.
+pub fn copies(records: &[Rec], n: usize, prefix: &str) -> Vec<Rec> {
+    (0..n).flat_map(|i| relabeled(records, &format!("{prefix}{i}"))).collect()
+}
+
+/// A replay of the whole input topic of `cfg` into `sink`, two extraction threads.
+pub fn replay_request(
+    cfg: &Config,
+    sink: demarche::replay::checkpoint::Sink,
+    checkpoint: &std::path::Path,
+) -> demarche::cmd::replay::Request {
+    demarche::cmd::replay::Request {
+        workers: 2,
+        ..demarche::cmd::replay::Request::new(&cfg.kafka.input_topics[0], sink, checkpoint.to_path_buf())
+    }
+}
