@@ -7,7 +7,6 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use tokio_util::sync::CancellationToken;
 
 use common::*;
@@ -69,13 +68,7 @@ async fn a_broker_down_during_a_replay_loses_and_repeats_nothing() {
         demarche::replay::checkpoint::Checkpoint::load(&ckpt).ok().flatten().is_some_and(|c| c.summary.read >= 10)
     })
     .await;
-    mock.request_errors(
-        RDKafkaApiKey::Produce,
-        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RDKafkaRespErr::RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT],
-    );
-    mock.broker_down(1).unwrap();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    mock.broker_up(1).unwrap();
+    outage(&mock).await;
     let r = tokio::time::timeout(Duration::from_secs(90), task).await.expect("the replay finishes").unwrap().unwrap();
     assert_eq!(r.summary.read, records.len() as u64);
     assert_eq!(r.summary.dead_letters, want_dead as u64);

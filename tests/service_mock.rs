@@ -130,13 +130,7 @@ async fn a_broker_down_for_seconds_and_failing_produce_requests_lose_nothing() {
     let progress = running.progress.clone();
     wait_until(Duration::from_secs(60), "first half processed", || progress.records() >= first.len() as u64).await;
 
-    mock.request_errors(
-        RDKafkaApiKey::Produce,
-        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RDKafkaRespErr::RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT],
-    );
-    mock.broker_down(1).unwrap();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    mock.broker_up(1).unwrap();
+    outage(&mock).await;
     produce(&brokers, &cfg.kafka.input_topics[0], second).await;
     wait_until(Duration::from_secs(90), "every record processed after the outage", || {
         progress.records() >= records.len() as u64

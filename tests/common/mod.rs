@@ -334,3 +334,16 @@ pub fn replay_request(
         ..demarche::cmd::replay::Request::new(&cfg.kafka.input_topics[0], sink, checkpoint.to_path_buf())
     }
 }
+
+/// An outage on the mock cluster: produce requests fail with retriable
+/// errors, then the broker is down for three seconds and comes back.
+pub async fn outage(mock: &rdkafka::mocking::MockCluster<'static, rdkafka::producer::DefaultProducerContext>) {
+    use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+    mock.request_errors(
+        RDKafkaApiKey::Produce,
+        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RDKafkaRespErr::RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT],
+    );
+    mock.broker_down(1).unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    mock.broker_up(1).unwrap();
+}
