@@ -135,6 +135,24 @@ fn consumer(
     c.create_with_context(ReaderContext)
 }
 
+/// Whether every partition to read has reached its end. With a group, only
+/// the partitions this member was given count (and it must have some).
+fn all_read(
+    c: &StreamConsumer<ReaderContext>,
+    group: bool,
+    ends: &BTreeMap<i32, i64>,
+    finished: &BTreeSet<i32>,
+) -> bool {
+    if !group {
+        return ends.keys().all(|p| finished.contains(p));
+    }
+    let mine: Vec<i32> = c
+        .assignment()
+        .map(|a| a.elements().iter().map(|e| e.partition()).filter(|p| ends.contains_key(p)).collect())
+        .unwrap_or_default();
+    !mine.is_empty() && mine.iter().all(|p| finished.contains(p))
+}
+
 /// Follows the topic until the end offsets (without `follow`), the limit,
 /// or `shutdown`.
 pub async fn run(
@@ -182,40 +200,26 @@ pub async fn run(
     // With a group, a partition is finished when it reaches its end or reports EOF
     // (its committed offset may already be past the end).
     let mut finished: BTreeSet<i32> = BTreeSet::new();
-    let all_finished = |finished: &BTreeSet<i32>, ends: &BTreeMap<i32, i64>| ends.keys().all(|p| finished.contains(p));
+    // Whether to ask if reading is done: at the start, when a partition finishes, when idle.
+    let mut check = true;
     loop {
         if req.limit.is_some_and(|l| report.matched >= l) || shutdown.is_cancelled() {
             break;
         }
-        if !req.follow {
-            let done = match &req.group {
-                None => all_finished(&finished, &ends),
-                // Only the partitions this member was given count.
-                Some(_) => {
-                    let mine: BTreeMap<i32, i64> = c
-                        .assignment()
-                        .map(|a| {
-                            a.elements()
-                                .iter()
-                                .filter_map(|e| ends.get(&e.partition()).map(|x| (e.partition(), *x)))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    !mine.is_empty() && all_finished(&finished, &mine)
-                }
-            };
-            if done {
-                break;
-            }
+        if !req.follow && std::mem::take(&mut check) && all_read(&c, req.group.is_some(), &ends, &finished) {
+            break;
         }
         let got = tokio::select! {
             _ = shutdown.cancelled() => break,
             r = tokio::time::timeout(Duration::from_millis(500), c.recv()) => r,
         };
         let m = match got {
-            Err(_) => continue,
+            Err(_) => {
+                check = true;
+                continue;
+            }
             Ok(Err(KafkaError::PartitionEOF(p))) => {
-                finished.insert(p);
+                check |= finished.insert(p);
                 continue;
             }
             Ok(Err(e)) => {
@@ -227,7 +231,7 @@ pub async fn run(
         let (p, o) = (m.partition(), m.offset());
         if let Some(&end) = ends.get(&p) {
             if o + 1 >= end {
-                finished.insert(p);
+                check |= finished.insert(p);
             }
             if o >= end && !req.follow {
                 continue;
