@@ -203,9 +203,10 @@ pub enum TopicsAction {
 
 #[derive(Debug, clap::Args)]
 pub struct QuickstartArgs {
-    /// Article JSONL to publish to the embedded broker.
-    #[arg(long, default_value = "examples/articles.jsonl")]
-    pub input: PathBuf,
+    /// Article JSONL to publish to the embedded broker (default: the sample
+    /// articles built into the binary, examples/articles.jsonl).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
     /// Keep running after the sample is processed (stop with Ctrl-C).
     #[arg(long)]
     pub follow: bool,

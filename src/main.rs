@@ -91,8 +91,13 @@ async fn quickstart(cfg: Config, args: QuickstartArgs) -> anyhow::Result<()> {
     let token = CancellationToken::new();
     on_signal(token.clone());
     let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let mut out = std::io::stdout();
-    cmd::quickstart::run(cfg, pipeline, &args.input, args.follow, token, &mut out, color).await?;
+    let input = match args.input {
+        Some(p) => cmd::quickstart::Input::File(p),
+        None => cmd::quickstart::Input::Sample,
+    };
+    // Statements on stdout, everything else on stderr.
+    let (mut out, mut status) = (std::io::stdout(), std::io::stderr());
+    cmd::quickstart::run(cfg, pipeline, &input, args.follow, token, &mut out, &mut status, color).await?;
     Ok(())
 }
 

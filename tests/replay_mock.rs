@@ -50,7 +50,7 @@ async fn a_broker_down_during_a_replay_loses_and_repeats_nothing() {
     let (mock, brokers, cfg) = mock_cluster("replay-down");
     let records = copies(&inputs(), 4, "d");
     let (want_ids, want_dead) = expected(&records);
-    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    produce_batched(&brokers, &cfg.kafka.input_topics[0], &records).await;
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("c.json");
     let sink = Sink::Topics {

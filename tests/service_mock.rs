@@ -23,7 +23,7 @@ async fn end_to_end_exactly_once_with_dead_letters_and_graceful_shutdown() {
     let (mock, brokers, cfg) = mock_cluster("e2e");
     let records = inputs();
     let (want_ids, want_dead) = expected(&records);
-    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    produce_batched(&brokers, &cfg.kafka.input_topics[0], &records).await;
 
     // Ends with a graceful shutdown that must succeed. (The mock cluster acknowledges
     // offsets sent inside a transaction without storing them — TxnOffsetCommit is a
@@ -85,7 +85,7 @@ async fn failed_transaction_commits_abort_and_reprocess_without_loss() {
     let (mock, brokers, cfg) = mock_cluster("txfail");
     let records = inputs();
     let (want_ids, _) = expected(&records);
-    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    produce_batched(&brokers, &cfg.kafka.input_topics[0], &records).await;
     // The first two commits fail with a retriable-then-abortable error.
     mock.request_errors(
         RDKafkaApiKey::EndTxn,
@@ -123,7 +123,7 @@ async fn a_broker_down_for_seconds_and_failing_produce_requests_lose_nothing() {
     let records = inputs();
     let (want_ids, _) = expected(&records);
     let (first, second) = records.split_at(records.len() / 2);
-    produce(&brokers, &cfg.kafka.input_topics[0], first).await;
+    produce_batched(&brokers, &cfg.kafka.input_topics[0], first).await;
 
     let token = CancellationToken::new();
     let running = demarche::cmd::run::start(cfg.clone(), pipeline(), token.clone()).await.unwrap();
@@ -131,7 +131,7 @@ async fn a_broker_down_for_seconds_and_failing_produce_requests_lose_nothing() {
     wait_until(Duration::from_secs(60), "first half processed", || progress.records() >= first.len() as u64).await;
 
     outage(&mock).await;
-    produce(&brokers, &cfg.kafka.input_topics[0], second).await;
+    produce_batched(&brokers, &cfg.kafka.input_topics[0], second).await;
     wait_until(Duration::from_secs(90), "every record processed after the outage", || {
         progress.records() >= records.len() as u64
     })
@@ -149,4 +149,61 @@ async fn a_broker_down_for_seconds_and_failing_produce_requests_lose_nothing() {
         assert!(got.contains(id), "event {id} lost");
     }
     drop(mock);
+}
+
+/// The quick start prints every committed statement, once, and nothing else on
+/// its statement output (regression: its reader stopped on an idle timer that
+/// had run out before the statements arrived, printing none in most runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_prints_every_statement_once() {
+    use demarche::cmd::quickstart::{self, Input};
+    let (_, _, cfg) = mock_cluster("quickstart");
+    let p = pipeline();
+    let want: usize = quickstart::SAMPLE
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| p.process(l.as_bytes()).expect("sample articles are valid").events.len())
+        .sum();
+    assert!(want > 10, "the sample has statements");
+    let (mut out, mut status) = (Vec::new(), Vec::new());
+    let report = quickstart::run(cfg, p, &Input::Sample, false, CancellationToken::new(), &mut out, &mut status, false)
+        .await
+        .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(report.statements as usize, want);
+    assert_eq!(lines.len(), want, "one printed line per statement:\n{out}");
+    let unique: std::collections::HashSet<&str> = lines.iter().copied().collect();
+    assert_eq!(unique.len(), lines.len(), "no statement printed twice");
+    assert!(lines.iter().all(|l| l.contains(" · ")), "only statement lines on the statement output");
+    let status = String::from_utf8(status).unwrap();
+    assert!(status.contains(&format!("done: {} records consumed, {want} statements", report.articles)), "{status}");
+}
+
+/// README's first command as a user runs it: statements alone on stdout (one
+/// line each, every one of them), status and logs on stderr, and a metrics port
+/// that is taken does not stop it.
+#[test]
+fn quickstart_binary_prints_statements_on_stdout_with_its_port_taken() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = held.local_addr().unwrap().to_string();
+    let p = pipeline();
+    let want: usize = demarche::cmd::quickstart::SAMPLE
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| p.process(l.as_bytes()).unwrap().events.len())
+        .sum();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))
+        .arg("quickstart")
+        .env("DEMARCHE__SERVICE__HTTP_ADDR", &addr)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "quickstart failed:\n{stderr}");
+    assert_eq!(stdout.lines().count(), want, "every statement printed:\n{stdout}\n--- stderr:\n{stderr}");
+    assert!(stdout.lines().all(|l| l.contains(" · ")), "nothing but statements on stdout:\n{stdout}");
+    assert!(stderr.contains(&format!("{addr} is taken")), "{stderr}");
+    drop(held);
 }

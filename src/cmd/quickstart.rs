@@ -5,11 +5,12 @@
 //! `--follow`, on Ctrl-C). It is chosen explicitly, never a fallback when a
 //! real broker is unreachable.
 
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -38,7 +39,13 @@ pub enum QuickstartError {
     Service(String),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    #[error("the reader saw {printed} of the {committed} committed statements within {}s", READ_BACK_TIMEOUT.as_secs())]
+    Missing { printed: u64, committed: u64 },
 }
+
+/// How long after the last record is processed its statements may take to
+/// reach the reader before the quick start says some are missing.
+const READ_BACK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Partitions of each topic on the embedded broker.
 const PARTITIONS: i32 = 3;
@@ -52,13 +59,40 @@ pub struct Report {
     pub dead_letters: u64,
 }
 
+/// The sample articles built into the binary (examples/articles.jsonl), so the
+/// quick start works from any directory.
+pub const SAMPLE: &str = include_str!("../../examples/articles.jsonl");
+
+/// Where the quick start's articles come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// The built-in sample.
+    Sample,
+    /// Article JSONL from a file.
+    File(PathBuf),
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::Sample => "the built-in sample (examples/articles.jsonl)".into(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Runs the quick start. Each statement is written to `out` as one line (and
+/// nothing else is, so `out` can be piped); what the quick start is doing goes
+/// to `status`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     mut cfg: Config,
     pipeline: Arc<Pipeline>,
-    input: &Path,
+    input: &Input,
     follow: bool,
     shutdown: CancellationToken,
     out: &mut (dyn Write + Send),
+    status: &mut (dyn Write + Send),
     color: bool,
 ) -> Result<Report, QuickstartError> {
     let mock = MockCluster::new(1)?;
@@ -69,17 +103,21 @@ pub async fn run(
     // The embedded broker serves one process: a fixed transactional id is safe here.
     cfg.kafka.transactional_id = Some("demarche-quickstart".into());
     writeln!(
-        out,
+        status,
         "embedded broker at {} (librdkafka mock cluster), topics: {}",
         cfg.kafka.brokers,
         all_topics(&cfg).join(", ")
     )?;
 
     let published = publish(&cfg, input).await?;
-    writeln!(out, "published {published} records from {}", input.display())?;
+    writeln!(status, "published {published} records from {}", input.name())?;
 
+    if let Some(free) = free_http_addr(&cfg.service.http_addr) {
+        writeln!(status, "{} is taken; serving metrics on a free port instead", cfg.service.http_addr)?;
+        cfg.service.http_addr = free;
+    }
     let running = run::start(cfg.clone(), pipeline, shutdown.clone()).await?;
-    writeln!(out, "service running; metrics on http://{}/metrics", running.http_addr)?;
+    writeln!(status, "service running; metrics on http://{}/metrics", running.http_addr)?;
 
     // A reader of the statements topic, as a subscriber would see it.
     let mut c = ClientConfig::new();
@@ -95,23 +133,34 @@ pub async fn run(
     }
     reader.assign(&tpl)?;
 
-    let mut printed = 0u64;
-    let mut idle = std::time::Instant::now();
+    // The statements reach the reader shortly after their batch commits; the quick start
+    // ends once it has printed every committed statement. Aborted transactions are
+    // visible on the mock cluster (README), so a statement read twice prints once.
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut processed_at: Option<Instant> = None;
     loop {
-        let processed = running.progress.records() >= published;
-        let all_printed = printed >= running.progress.statements.load(Ordering::Relaxed);
-        // Done when every record is processed and every statement printed, or when the
-        // reader has seen nothing new for a while after processing ended.
-        let done = processed && (all_printed || idle.elapsed() > Duration::from_secs(3));
-        if (done && !follow) || running.task.is_finished() || shutdown.is_cancelled() {
+        let committed = running.progress.statements.load(Ordering::Relaxed);
+        if processed_at.is_none() && running.progress.records() >= published {
+            processed_at = Some(Instant::now());
+        }
+        let all_printed = seen.len() as u64 >= committed;
+        if processed_at.is_some() && all_printed && !follow {
             break;
+        }
+        if running.task.is_finished() || shutdown.is_cancelled() {
+            break;
+        }
+        if processed_at.is_some_and(|t| t.elapsed() > READ_BACK_TIMEOUT) {
+            shutdown.cancel();
+            let _ = running.task.await;
+            return Err(QuickstartError::Missing { printed: seen.len() as u64, committed });
         }
         match tokio::time::timeout(Duration::from_millis(200), reader.recv()).await {
             Ok(Ok(m)) => {
-                idle = std::time::Instant::now();
                 if let Some(Ok(e)) = m.payload().map(serde_json::from_slice::<StatementEvent>) {
-                    writeln!(out, "{}", crate::pretty::line(&e, 90, color))?;
-                    printed += 1;
+                    if seen.insert(e.event_id.clone()) {
+                        writeln!(out, "{}", crate::pretty::line(&e, 90, color))?;
+                    }
                 }
             }
             Ok(Err(e)) => tracing::warn!(error = %e, "reader"),
@@ -131,7 +180,7 @@ pub async fn run(
         Err(e) => return Err(QuickstartError::Service(e.to_string())),
     }
     writeln!(
-        out,
+        status,
         "done: {} records consumed, {} statements, {} alerts, {} dead letters",
         report.articles, report.statements, report.alerts, report.dead_letters
     )?;
@@ -141,14 +190,28 @@ pub async fn run(
     Ok(report)
 }
 
+/// When `addr` cannot be bound (another quick start, or anything else on the
+/// default metrics port), the same address with port 0, so the quick start
+/// still runs; None when `addr` is free.
+fn free_http_addr(addr: &str) -> Option<String> {
+    let parsed: std::net::SocketAddr = addr.parse().ok()?;
+    match std::net::TcpListener::bind(parsed) {
+        Ok(_) => None,
+        Err(_) => Some(std::net::SocketAddr::new(parsed.ip(), 0).to_string()),
+    }
+}
+
 /// Publishes every non-blank line of `input` to the first input topic, as is.
-async fn publish(cfg: &Config, input: &Path) -> Result<u64, QuickstartError> {
-    let io = |e| QuickstartError::Input { path: input.display().to_string(), source: e };
-    let file = std::fs::File::open(input).map_err(io)?;
+async fn publish(cfg: &Config, input: &Input) -> Result<u64, QuickstartError> {
+    let io = |e| QuickstartError::Input { path: input.name(), source: e };
+    let text: Box<dyn BufRead> = match input {
+        Input::Sample => Box::new(SAMPLE.as_bytes()),
+        Input::File(p) => Box::new(std::io::BufReader::new(std::fs::File::open(p).map_err(io)?)),
+    };
     let producer: FutureProducer = ClientConfig::new().set("bootstrap.servers", &cfg.kafka.brokers).create()?;
     let topic = &cfg.kafka.input_topics[0];
     let mut n = 0u64;
-    for line in std::io::BufReader::new(file).split(b'\n') {
+    for line in text.split(b'\n') {
         let line = line.map_err(io)?;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
