@@ -9,8 +9,9 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::alerts::{AlertRules, AlertsError};
-use crate::config::Config;
+use crate::config::{Config, DataSource, DEFAULT_ALERTS_FILE};
 use crate::pipeline::Pipeline;
+use crate::resources_dir;
 use crate::service::consumer::{Progress, Service, ServiceError};
 use crate::service::health::Health;
 use crate::service::http;
@@ -18,8 +19,17 @@ use crate::service::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("cannot read alert rules {path}: {source}")]
-    ReadRules { path: PathBuf, source: std::io::Error },
+    #[error("cannot read alert rules {path}")]
+    ReadRules {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "service.alerts_file {0} is relative to the data directory, but the data are built in: \
+         give an absolute path, or a data directory (--data-dir, extract.data_dir) that holds it"
+    )]
+    RulesWithoutDir(PathBuf),
     #[error(transparent)]
     Rules(#[from] AlertsError),
     #[error("cannot listen on {addr}: {source}")]
@@ -28,12 +38,18 @@ pub enum RunError {
     Service(#[from] ServiceError),
 }
 
-/// The alert rules named by `service.alerts_file`, relative to the data directory.
+/// The alert rules named by `service.alerts_file`: an absolute path, or one
+/// relative to the data directory; the default name with the built-in data
+/// is the built-in rules.
 pub fn load_rules(cfg: &Config) -> Result<AlertRules, RunError> {
-    let path = if cfg.service.alerts_file.is_absolute() {
-        cfg.service.alerts_file.clone()
-    } else {
-        cfg.data_dir().join(&cfg.service.alerts_file)
+    let file = &cfg.service.alerts_file;
+    let path = match &cfg.data_source {
+        _ if file.is_absolute() => file.clone(),
+        DataSource::Dir { path, .. } => path.join(file),
+        DataSource::BuiltIn if file.as_os_str() == DEFAULT_ALERTS_FILE => {
+            return Ok(AlertRules::from_toml("built-in alerts.toml", resources_dir::BUILTIN_ALERTS)?);
+        }
+        DataSource::BuiltIn => return Err(RunError::RulesWithoutDir(file.clone())),
     };
     let text = std::fs::read_to_string(&path).map_err(|e| RunError::ReadRules { path: path.clone(), source: e })?;
     Ok(AlertRules::from_toml(&path.display().to_string(), &text)?)
