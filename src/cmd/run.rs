@@ -81,3 +81,34 @@ pub async fn start(cfg: Config, pipeline: Arc<Pipeline>, shutdown: CancellationT
     let task = tokio::spawn(async move { service.run(token).await });
     Ok(Running { http_addr, progress, metrics, health, task })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(env: &[(&str, &str)]) -> Config {
+        Config::load_with_env(None, env.iter().map(|(a, b)| (a.to_string(), b.to_string()))).unwrap()
+    }
+
+    #[test]
+    fn alert_rules_are_built_in_or_the_data_directory_s() {
+        let on_disk = AlertRules::from_toml("x", &std::fs::read_to_string("config/alerts.toml").unwrap()).unwrap();
+        let built_in = load_rules(&cfg(&[])).unwrap();
+        assert_eq!(built_in.name(), "built-in alerts.toml");
+        assert_eq!(built_in.len(), on_disk.len());
+        // A data directory brings its own alerts.toml.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alerts.toml"), "[[rule]]\nname = \"one\"\nseverity = \"warning\"\nkinds = [\"warn\"]\n")
+            .unwrap();
+        let mut c = cfg(&[]);
+        c.set_data_dir(dir.path().to_path_buf());
+        assert_eq!(load_rules(&c).unwrap().len(), 1);
+        // An absolute file wins over both.
+        let abs = dir.path().join("alerts.toml");
+        let c = cfg(&[("DEMARCHE__SERVICE__ALERTS_FILE", abs.to_str().unwrap())]);
+        assert_eq!(load_rules(&c).unwrap().len(), 1);
+        // Another relative name has no directory to be relative to: said, not guessed.
+        let e = load_rules(&cfg(&[("DEMARCHE__SERVICE__ALERTS_FILE", "desk.toml")])).unwrap_err().to_string();
+        assert!(e.contains("desk.toml") && e.contains("built in"), "{e}");
+    }
+}
