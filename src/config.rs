@@ -371,7 +371,8 @@ impl Config {
         }
         let mut cfg: Config = Value::Table(table)
             .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid { origin, what: one_line(e.message()) })?;
+            // From a table, not text: the message names the key and its section ("in `extract`").
+            .map_err(|e: toml::de::Error| ConfigError::Invalid { origin, what: one_line(&e.to_string()) })?;
         cfg.base_dir = file.and_then(|p| p.parent()).map(Path::to_path_buf);
         cfg.data_source = match (&cfg.extract.data_dir, data_dir_var, file) {
             (None, _, _) => DataSource::BuiltIn,
@@ -508,7 +509,7 @@ mod tests {
         let f = dir.path().join("d.toml");
         std::fs::write(&f, "[extract]\nmax_recrod_bytes = 1000\n").unwrap();
         let e = Config::load_with_env(Some(&f), env(&[])).unwrap_err().to_string();
-        assert!(e.contains("max_recrod_bytes"), "{e}");
+        assert!(e.contains("max_recrod_bytes") && e.contains("in `extract`"), "{e}");
         let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRAKT__DATA_DIR", "x")])).unwrap_err().to_string();
         assert!(e.contains("extrakt"), "{e}");
         assert!(e.contains("DEMARCHE__EXTRAKT__DATA_DIR"), "{e}");

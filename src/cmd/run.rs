@@ -98,8 +98,11 @@ mod tests {
         assert_eq!(built_in.len(), on_disk.len());
         // A data directory brings its own alerts.toml.
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("alerts.toml"), "[[rule]]\nname = \"one\"\nseverity = \"warning\"\nkinds = [\"warn\"]\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("alerts.toml"),
+            "[[rule]]\nname = \"one\"\nseverity = \"warning\"\nkinds = [\"warn\"]\n",
+        )
+        .unwrap();
         let mut c = cfg(&[]);
         c.set_data_dir(dir.path().to_path_buf());
         assert_eq!(load_rules(&c).unwrap().len(), 1);
