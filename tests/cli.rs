@@ -208,6 +208,14 @@ fn json_logs_carry_the_summary_and_the_fatal_error() {
         let chain = v["error"].as_str().unwrap();
         assert!(chain.contains(&missing.display().to_string()) && chain.contains("os error 2"), "{chain}");
     }
+    // JSON from the configuration itself, for an error after it loaded.
+    std::fs::write(d.path().join("json.toml"), "[log]\nformat = \"json\"\n").unwrap();
+    let o = demarche(d.path()).args(["--config", "json.toml", "--data-dir", "gone", "extract"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value =
+        serde_json::from_str(stderr(&o).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    assert_eq!(v["level"], "ERROR", "{v}");
+    assert!(v["error"].as_str().unwrap().contains("data directory gone (from --data-dir) not found"), "{v}");
 }
 
 #[test]
