@@ -54,7 +54,7 @@ fn main() {
     let quick = std::env::var_os("DEMARCHE_BENCH_QUICK").is_some();
     let cfg = Config::load_with_env(None, Vec::new()).expect("default config");
     let t0 = Instant::now();
-    let res = demarche::resources_dir::load(&cfg.data_dir()).expect("data files");
+    let res = demarche::resources_dir::load_source(&cfg.data_source).expect("data files");
     let extractor = Extractor::new(res);
     println!("resources loaded in {:.0} ms", t0.elapsed().as_secs_f64() * 1e3);
 

@@ -10,13 +10,17 @@ use crate::config::LogFormat;
 #[derive(Debug, Parser)]
 #[command(
     name = "demarche",
-    version,
+    version = crate::resources_dir::LONG_VERSION,
     about = "Diplomatic statement events (actor, claim, target, date) from Arabic and English news"
 )]
 pub struct Cli {
     /// Configuration file (TOML); environment variables DEMARCHE__SECTION__KEY override it.
     #[arg(long, global = true, env = "DEMARCHE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Data directory (lexicon/, gazetteer/, roles.toml, alerts.toml) instead of the built-in data;
+    /// wins over DEMARCHE__EXTRACT__DATA_DIR and extract.data_dir.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Log format on stderr (overrides log.format).
     #[arg(long, global = true, value_enum)]
     pub log_format: Option<LogFormat>,

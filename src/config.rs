@@ -4,7 +4,12 @@
 //! Every layer is merged as TOML before one typed deserialisation with
 //! `deny_unknown_fields`, so a misspelt key, in a file or in the
 //! environment, is an error that names it instead of a silently ignored
-//! setting.
+//! setting. An environment value is taken verbatim where its key takes a
+//! string (a password `12e3` stays `12e3`) and as a TOML value otherwise
+//! (`42`, `true`, `["a", "b"]`).
+//!
+//! Errors never quote the file's text: a syntax error is reported by line and
+//! column, since the line may hold a password.
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +21,17 @@ pub const ENV_PREFIX: &str = "DEMARCHE__";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("config file {path}: {source}")]
-    Parse { path: PathBuf, source: toml::de::Error },
-    #[error("{origin}: {source}")]
-    Invalid { origin: String, source: toml::de::Error },
+    #[error("cannot read config file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A TOML syntax error: where and what, without the text there.
+    #[error("config file {path}: line {line}, column {column}: {what}")]
+    Parse { path: PathBuf, line: usize, column: usize, what: String },
+    #[error("{origin}: {what}")]
+    Invalid { origin: String, what: String },
     #[error("environment variable {name}: {why}")]
     Env { name: String, why: String },
     #[error("invalid configuration: {0}")]
@@ -42,14 +52,31 @@ pub struct Config {
     /// The directory the config file was read from; relative paths resolve against it.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
+    /// Where the data files come from, resolved from `extract.data_dir` and its
+    /// layer; `--data-dir` replaces it ([`Config::set_data_dir`]).
+    #[serde(skip)]
+    pub data_source: DataSource,
+}
+
+/// Where the lexicons, gazetteers, roles and default alert rules come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DataSource {
+    /// The files of config/ built into the binary: works from any directory.
+    #[default]
+    BuiltIn,
+    /// A directory, as resolved, and who asked for it (for the error when it is missing).
+    Dir { path: PathBuf, origin: String },
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExtractConfig {
-    /// Directory of lexicons, gazetteers and roles (`lexicon/`, `gazetteer/`, `roles.toml`).
-    #[serde(default = "default_data_dir")]
-    pub data_dir: PathBuf,
+    /// Directory of lexicons, gazetteers and roles (`lexicon/`, `gazetteer/`,
+    /// `roles.toml`) replacing the built-in ones; relative to the config file's
+    /// directory, or to the working directory when set by the environment.
+    /// Unset or empty: the built-in data.
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
     /// Records larger than this are rejected before parsing.
     #[serde(default = "default_max_record_bytes")]
     pub max_record_bytes: usize,
@@ -86,7 +113,7 @@ pub enum Guarantee {
     AtLeastOnce,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaConfig {
     /// Bootstrap servers, comma-separated.
@@ -169,7 +196,8 @@ pub struct ServiceConfig {
     /// librdkafka statistics (consumer lag) every this many ms; 0 disables.
     #[serde(default = "default_statistics_interval_ms")]
     pub statistics_interval_ms: u64,
-    /// Alert rules, relative to the data directory.
+    /// Alert rules: absolute, or relative to the data directory; the default
+    /// `alerts.toml` with the built-in data is the built-in rules.
     #[serde(default = "default_alerts_file")]
     pub alerts_file: PathBuf,
 }
@@ -219,8 +247,46 @@ fn default_transaction_timeout_ms() -> u64 {
 fn default_statistics_interval_ms() -> u64 {
     5_000
 }
+/// The default `service.alerts_file`.
+pub const DEFAULT_ALERTS_FILE: &str = "alerts.toml";
+
 fn default_alerts_file() -> PathBuf {
-    PathBuf::from("alerts.toml")
+    PathBuf::from(DEFAULT_ALERTS_FILE)
+}
+
+/// librdkafka properties whose values are secrets: never printed.
+pub fn is_secret_property(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.contains("password")
+        || k.contains("secret")
+        || k == "ssl.key.pem"
+        || k == "ssl_key"
+        || k == "sasl.oauthbearer.config"
+}
+
+/// Written out by hand so that `{:?}` of a configuration (in a test failure,
+/// a panic, a debug log) never shows a secret of `kafka.client`.
+impl std::fmt::Debug for KafkaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let client: std::collections::BTreeMap<&str, &str> = self
+            .client
+            .iter()
+            .map(|(k, v)| (k.as_str(), if is_secret_property(k) { "<redacted>" } else { v.as_str() }))
+            .collect();
+        f.debug_struct("KafkaConfig")
+            .field("brokers", &self.brokers)
+            .field("group_id", &self.group_id)
+            .field("input_topics", &self.input_topics)
+            .field("statements_topic", &self.statements_topic)
+            .field("alerts_topic", &self.alerts_topic)
+            .field("dead_letter_topic", &self.dead_letter_topic)
+            .field("guarantee", &self.guarantee)
+            .field("transactional_id", &self.transactional_id)
+            .field("partitions", &self.partitions)
+            .field("replication_factor", &self.replication_factor)
+            .field("client", &client)
+            .finish()
+    }
 }
 
 impl Default for KafkaConfig {
@@ -249,17 +315,13 @@ impl KafkaConfig {
     }
 }
 
-fn default_data_dir() -> PathBuf {
-    PathBuf::from("config")
-}
-
 fn default_max_record_bytes() -> usize {
     4 * 1024 * 1024
 }
 
 impl Default for ExtractConfig {
     fn default() -> Self {
-        ExtractConfig { data_dir: default_data_dir(), max_record_bytes: default_max_record_bytes() }
+        ExtractConfig { data_dir: None, max_record_bytes: default_max_record_bytes() }
     }
 }
 
@@ -279,10 +341,11 @@ impl Config {
         if let Some(path) = file {
             let text =
                 std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.to_path_buf(), source: e })?;
-            table = toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), source: e })?;
+            table = toml::from_str(&text).map_err(|e| syntax_error(path, &text, &e))?;
             origin = format!("config file {}", path.display());
         }
         let mut from_env = Vec::new();
+        let mut data_dir_var = None;
         for (name, value) in env {
             let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -296,17 +359,42 @@ impl Config {
             if path.len() < 2 || path.iter().any(|p| p.is_empty()) {
                 return Err(ConfigError::Env { name, why: "expected DEMARCHE__SECTION__KEY".into() });
             }
-            set_path(&mut table, &path, parse_env_value(&value))
+            set_path(&mut table, &path, env_value(&path, &value))
                 .map_err(|why| ConfigError::Env { name: name.clone(), why })?;
+            if path == ["extract", "data_dir"] {
+                data_dir_var = Some(name.clone());
+            }
             from_env.push(name);
         }
         if !from_env.is_empty() {
             origin = format!("{origin} with environment overrides ({})", from_env.join(", "));
         }
-        let mut cfg: Config = Value::Table(table).try_into().map_err(|e| ConfigError::Invalid { origin, source: e })?;
+        let mut cfg: Config = Value::Table(table)
+            .try_into()
+            // From a table, not text: the message names the key and its section ("in `extract`").
+            .map_err(|e: toml::de::Error| ConfigError::Invalid { origin, what: one_line(&e.to_string()) })?;
         cfg.base_dir = file.and_then(|p| p.parent()).map(Path::to_path_buf);
+        cfg.data_source = match (&cfg.extract.data_dir, data_dir_var, file) {
+            (None, _, _) => DataSource::BuiltIn,
+            (Some(d), _, _) if d.as_os_str().is_empty() => DataSource::BuiltIn,
+            // The environment belongs to the process: its paths are the working directory's.
+            (Some(d), Some(var), _) => {
+                DataSource::Dir { path: d.clone(), origin: format!("environment variable {var}") }
+            }
+            // A file's paths are the file's, wherever demarche is started from.
+            (Some(d), None, Some(f)) => DataSource::Dir {
+                path: cfg.base_dir.as_deref().unwrap_or(Path::new("")).join(d),
+                origin: format!("extract.data_dir in config file {}", f.display()),
+            },
+            (Some(d), None, None) => DataSource::Dir { path: d.clone(), origin: "extract.data_dir".into() },
+        };
         cfg.check()?;
         Ok(cfg)
+    }
+
+    /// `--data-dir`: the directory given on the command line wins over every layer.
+    pub fn set_data_dir(&mut self, dir: PathBuf) {
+        self.data_source = DataSource::Dir { path: dir, origin: "--data-dir".into() };
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -343,39 +431,40 @@ impl Config {
         }
         Ok(())
     }
-
-    /// The data directory: as given when absolute or present from the working
-    /// directory, otherwise next to the config file.
-    pub fn data_dir(&self) -> PathBuf {
-        let d = &self.extract.data_dir;
-        if d.is_absolute() || d.exists() {
-            return d.clone();
-        }
-        match &self.base_dir {
-            Some(base) => {
-                let beside = base.join(d);
-                if beside.exists() {
-                    return beside;
-                }
-                // A config file inside the data directory itself (config/demarche.toml).
-                if base.ends_with(d) {
-                    return base.clone();
-                }
-                d.clone()
-            }
-            None => d.clone(),
-        }
-    }
 }
 
-/// Environment values are TOML scalars when they parse as one (`42`, `true`,
-/// `["a","b"]`), strings otherwise.
-fn parse_env_value(v: &str) -> Value {
-    let doc = format!("v = {v}");
-    match toml::from_str::<Table>(&doc) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(v.to_string())),
-        Err(_) => Value::String(v.to_string()),
+/// An environment value typed by its key: verbatim where the key takes a
+/// string (so `12e3` stays a password, `2024` a group id, `"x"` keeps its
+/// quotes), else read as a TOML value (`42`, `true`, `["a", "b"]`). The key's
+/// type is asked of the typed deserialisation itself, with this value alone.
+fn env_value(path: &[String], raw: &str) -> Value {
+    let as_string = Value::String(raw.to_string());
+    let Ok(mut doc) = toml::from_str::<Table>(&format!("v = {raw}")) else {
+        return as_string;
+    };
+    let typed = doc.remove("v").unwrap_or_else(|| as_string.clone());
+    let mut alone = Table::new();
+    if set_path(&mut alone, path, as_string.clone()).is_ok() && Value::Table(alone).try_into::<Config>().is_ok() {
+        return as_string;
     }
+    typed
+}
+
+/// A TOML syntax error by line and column of `text`, without quoting it.
+fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let mut at = e.span().map_or(0, |s| s.start).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    ConfigError::Parse { path: path.to_path_buf(), line, column, what: one_line(e.message()) }
+}
+
+/// Error messages are printed on one line.
+fn one_line(s: &str) -> String {
+    s.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 fn set_path(table: &mut Table, path: &[String], value: Value) -> Result<(), String> {
@@ -420,10 +509,112 @@ mod tests {
         let f = dir.path().join("d.toml");
         std::fs::write(&f, "[extract]\nmax_recrod_bytes = 1000\n").unwrap();
         let e = Config::load_with_env(Some(&f), env(&[])).unwrap_err().to_string();
-        assert!(e.contains("max_recrod_bytes"), "{e}");
+        assert!(e.contains("max_recrod_bytes") && e.contains("in `extract`"), "{e}");
         let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRAKT__DATA_DIR", "x")])).unwrap_err().to_string();
         assert!(e.contains("extrakt"), "{e}");
         assert!(e.contains("DEMARCHE__EXTRAKT__DATA_DIR"), "{e}");
+    }
+
+    #[test]
+    fn environment_values_stay_strings_where_the_key_is_a_string() {
+        let c = Config::load_with_env(
+            None,
+            env(&[
+                ("DEMARCHE__KAFKA__CLIENT__SASL_PASSWORD", "12e3"),
+                ("DEMARCHE__KAFKA__GROUP_ID", "2024"),
+                ("DEMARCHE__KAFKA__TRANSACTIONAL_ID", "007"),
+                ("DEMARCHE__KAFKA__STATEMENTS_TOPIC", "\"quoted\""),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.kafka.client["sasl.password"], "12e3");
+        assert_eq!(c.kafka.group_id, "2024");
+        assert_eq!(c.kafka.transactional_id.as_deref(), Some("007"));
+        assert_eq!(c.kafka.statements_topic, "\"quoted\"");
+        // Numbers, booleans and arrays still reach the keys that take them.
+        let c = Config::load_with_env(
+            None,
+            env(&[
+                ("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "2000"),
+                ("DEMARCHE__KAFKA__INPUT_TOPICS", "[\"a\", \"b\"]"),
+                ("DEMARCHE__KAFKA__CLIENT__ENABLE_IDEMPOTENCE", "true"),
+                ("DEMARCHE__SERVICE__WORKERS", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.extract.max_record_bytes, 2000);
+        assert_eq!(c.kafka.input_topics, ["a", "b"]);
+        assert_eq!(c.kafka.client["enable.idempotence"], "true");
+        assert_eq!(c.service.workers, 3);
+        // A number for a number key that does not fit is still refused by the key's name.
+        let e = Config::load_with_env(None, env(&[("DEMARCHE__SERVICE__WORKERS", "many")])).unwrap_err().to_string();
+        assert!(e.contains("DEMARCHE__SERVICE__WORKERS"), "{e}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_file_line_and_column_without_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("d.toml");
+        std::fs::write(&f, "[kafka]\nbrokers = \"b:9092\"\n[kafka.client]\n\"sasl.password\" = \"hunter2-s3cr3t\n")
+            .unwrap();
+        let e = Config::load_with_env(Some(&f), env(&[])).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, ConfigError::Parse { line: 4, .. }), "{text}");
+        assert!(text.contains(&f.display().to_string()) && text.contains("line 4, column"), "{text}");
+        assert!(!text.contains("hunter2") && !text.contains('\n'), "{text}");
+        assert!(std::error::Error::source(&e).is_none(), "the TOML error would quote the line");
+    }
+
+    #[test]
+    fn debug_of_a_config_hides_client_secrets() {
+        let c = Config::load_with_env(
+            None,
+            env(&[
+                ("DEMARCHE__KAFKA__CLIENT__SASL_PASSWORD", "pw-one"),
+                ("DEMARCHE__KAFKA__CLIENT__SSL_KEY_PASSWORD", "pw-two"),
+                ("DEMARCHE__KAFKA__CLIENT__SSL_KEYSTORE_PASSWORD", "pw-three"),
+                ("DEMARCHE__KAFKA__CLIENT__SASL_OAUTHBEARER_CLIENT_SECRET", "pw-four"),
+                ("DEMARCHE__KAFKA__CLIENT__SASL_USERNAME", "demarche-user"),
+            ]),
+        )
+        .unwrap();
+        let d = format!("{c:?} {c:#?}");
+        for secret in ["pw-one", "pw-two", "pw-three", "pw-four"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+        assert!(d.contains("demarche-user") && d.contains("<redacted>"), "{d}");
+    }
+
+    #[test]
+    fn data_dir_layers_resolve_where_they_were_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("d.toml");
+        std::fs::write(&f, "[extract]\ndata_dir = \"mydata\"\n").unwrap();
+        assert_eq!(Config::load_with_env(None, env(&[])).unwrap().data_source, DataSource::BuiltIn);
+        // From a file: beside the file, wherever demarche runs.
+        let c = Config::load_with_env(Some(&f), env(&[])).unwrap();
+        match &c.data_source {
+            DataSource::Dir { path, origin } => {
+                assert_eq!(path, &dir.path().join("mydata"));
+                assert!(origin.contains("extract.data_dir") && origin.contains("d.toml"), "{origin}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // The environment beats the file and is the working directory's.
+        let mut c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__DATA_DIR", "envdata")])).unwrap();
+        assert_eq!(
+            c.data_source,
+            DataSource::Dir {
+                path: "envdata".into(),
+                origin: "environment variable DEMARCHE__EXTRACT__DATA_DIR".into()
+            }
+        );
+        // The flag beats both.
+        c.set_data_dir("flagdata".into());
+        assert_eq!(c.data_source, DataSource::Dir { path: "flagdata".into(), origin: "--data-dir".into() });
+        // Empty means the built-in data (a variable cleared in a manifest).
+        let c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__DATA_DIR", "")])).unwrap();
+        assert_eq!(c.data_source, DataSource::BuiltIn);
     }
 
     #[test]

@@ -12,23 +12,61 @@ use demarche::cli::{
     Cli, ColorArg, Command, ExtractArgs, ProgressArg, QuickstartArgs, ReplayArgs, RunArgs, SubscribeArgs,
     SubscribeFormat, TopicsAction,
 };
-use demarche::config::Config;
+use demarche::config::{Config, LogFormat};
 use demarche::{cmd, telemetry};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let log_flag = cli.log_format;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("demarche: {e:#}");
+            fatal(&e, log_flag);
             ExitCode::FAILURE
         }
     }
 }
 
+/// Reports the error that ends the run on one line, each cause once: a
+/// readable line, or with JSON logs an ERROR event with the chain in `error`.
+/// A configuration that failed to load never set up the logs: then
+/// `--log-format` (or `DEMARCHE__LOG__FORMAT`) alone chooses.
+fn fatal(e: &anyhow::Error, flag: Option<LogFormat>) {
+    let format = telemetry::format().unwrap_or_else(|| {
+        let env_json = std::env::var("DEMARCHE__LOG__FORMAT").is_ok_and(|v| v.trim() == "json");
+        let f = flag.unwrap_or(if env_json { LogFormat::Json } else { LogFormat::Text });
+        telemetry::init(f);
+        f
+    });
+    let line = telemetry::error_chain(e.as_ref());
+    // RUST_LOG=off must not make a failure silent.
+    if format == LogFormat::Json && tracing::enabled!(tracing::Level::ERROR) {
+        tracing::error!(error = %line, "demarche failed");
+    } else {
+        eprintln!("demarche: {}", telemetry::escape_controls(&line));
+    }
+}
+
+/// A command's closing summary: a line on stderr, or with JSON logs an INFO
+/// event (the fields are the caller's; the message is the same line).
+macro_rules! summary {
+    ($line:expr $(, $($field:tt)+)?) => {{
+        let line: String = $line;
+        if telemetry::format() == Some(LogFormat::Json) {
+            tracing::info!($($($field)+,)? "{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }};
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let cfg = Config::load(cli.config.as_deref()).context("loading configuration")?;
+    // Every ConfigError names its file or variable: no context to add.
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(dir) = cli.data_dir {
+        cfg.set_data_dir(dir);
+    }
     telemetry::init(cli.log_format.unwrap_or(cfg.log.format));
     match cli.command {
         Command::Extract(args) => extract(&cfg, args),
@@ -145,16 +183,23 @@ async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
     on_signal(token.clone());
     let report = cmd::replay::run(&cfg, pipeline, req, token).await.context("replay")?;
     let path = args.checkpoint.display();
+    let s = &report.summary;
     if report.already_done {
-        eprintln!("replay recorded in {path} is already complete: {}", report.summary.line());
+        summary!(format!("replay recorded in {path} is already complete: {}", s.line()), already_done = true);
         return Ok(());
     }
     let verb = if args.dry_run { "dry run (nothing extracted or written)" } else { "replay" };
-    eprintln!(
-        "{verb}: {} in {:.1} s ({:.0} records/s)",
-        report.summary.line(),
-        report.elapsed.as_secs_f64(),
-        report.rate()
+    summary!(
+        format!("{verb}: {} in {:.1} s ({:.0} records/s)", s.line(), report.elapsed.as_secs_f64(), report.rate()),
+        read = s.read,
+        processed = s.processed,
+        statements = s.statements,
+        alerts = s.alerts,
+        dead_letters = s.dead_letters,
+        skipped = s.skipped(),
+        elapsed_ms = report.elapsed.as_millis() as u64,
+        dry_run = args.dry_run,
+        interrupted = report.interrupted
     );
     if report.interrupted {
         anyhow::bail!("interrupted; continue with: demarche replay --resume --checkpoint {path}");
@@ -245,6 +290,15 @@ fn extract(cfg: &Config, args: ExtractArgs) -> anyhow::Result<()> {
         rejects.as_mut().map(|w| w as &mut dyn Write),
         cfg.extract.max_record_bytes,
     )?;
-    eprintln!("{}", cmd::extract::report(&summary, started));
+    summary!(
+        cmd::extract::report(&summary, started),
+        read = summary.read,
+        extracted = summary.extracted,
+        rejected = summary.rejected,
+        statements = summary.statements,
+        blank = summary.blank,
+        bytes = summary.bytes,
+        elapsed_ms = started.elapsed().as_millis() as u64
+    );
     Ok(())
 }

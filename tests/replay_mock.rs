@@ -129,3 +129,30 @@ async fn a_replay_of_a_transactional_topic_reads_every_committed_record_and_ends
     drop(p);
     drop(mock);
 }
+
+/// `--log-format json`: the closing summary of a replay is a JSON event with
+/// its counts, like every other line on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replay_summary_is_a_json_event_with_json_logs() {
+    let (mock, brokers, cfg) = mock_cluster("replay-json");
+    let good = good_inputs();
+    produce(&brokers, &cfg.kafka.input_topics[0], &good).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"));
+    cmd.current_dir(dir.path())
+        .env_clear()
+        .env("DEMARCHE__KAFKA__BROKERS", &brokers)
+        .args(["--log-format", "json", "replay", "--input-topic", &cfg.kafka.input_topics[0]])
+        .args(["--output", "out.jsonl", "--checkpoint", "c.json", "--progress", "off"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let events: Vec<serde_json::Value> =
+        err.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let summary = events.iter().find(|e| e.get("processed").is_some()).unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(summary["level"], "INFO");
+    assert_eq!(summary["read"], good.len() as u64);
+    assert_eq!(summary["processed"], good.len() as u64);
+    assert_eq!(summary["interrupted"], false);
+    drop(mock);
+}
