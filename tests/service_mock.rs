@@ -180,7 +180,7 @@ async fn quickstart_prints_every_statement_once() {
     assert!(status.contains(&format!("done: {} records consumed, {want} statements", report.articles)), "{status}");
 }
 
-/// README's first command as a user runs it: statements alone on stdout (one
+/// README's first command as a user runs it, from any directory: statements alone on stdout (one
 /// line each, every one of them), status and logs on stderr, and a metrics port
 /// that is taken does not stop it.
 #[test]
@@ -193,8 +193,11 @@ fn quickstart_binary_prints_statements_on_stdout_with_its_port_taken() {
         .filter(|l| !l.trim().is_empty())
         .map(|l| p.process(l.as_bytes()).unwrap().events.len())
         .sum();
+    // From a directory with no data files or examples in it: both are built in.
+    let elsewhere = tempfile::tempdir().unwrap();
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))
         .arg("quickstart")
+        .current_dir(elsewhere.path())
         .env("DEMARCHE__SERVICE__HTTP_ADDR", &addr)
         .env("RUST_LOG", "info")
         .output()
