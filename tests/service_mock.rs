@@ -191,7 +191,7 @@ fn check_poison_outputs(brokers: &str, cfg: &demarche::config::Config, good: &[R
     assert_eq!(long.payload, long_id, "the whole article: its dead letter fits");
     let huge = by_key(b"huge");
     assert_eq!(huge.headers["demarche-error-kind"], "too_large");
-    assert_eq!(huge.headers["demarche-payload-truncated"], not_json.len().to_string());
+    assert_eq!(huge.headers["demarche-truncated-payload"], not_json.len().to_string());
     assert!(not_json.starts_with(&huge.payload) && huge.payload.len() > 990_000);
     for r in &dl {
         assert!(read_size(r) <= limit, "{} bytes > {limit}", read_size(r));

@@ -2,7 +2,12 @@
 //! dead-letter record — pure functions, so the Kafka loop only moves bytes.
 //!
 //! Every input ends as output or as a dead letter with its reason; an empty
-//! record (a tombstone) is a dead letter too, never a silent skip.
+//! record (a tombstone) is a dead letter too, never a silent skip. Whatever
+//! one record holds, what it becomes can be produced: every output fits the
+//! producer's `message.max.bytes` (an article whose outputs would not is
+//! dead-lettered, a dead letter that would not is cut), and a panic while
+//! processing it is its own dead letter. So a failure is always one
+//! record's, never its batch's: no record can stall a partition.
 
 use crate::alerts::{alerts_for, AlertRules};
 use crate::article::Reject;
@@ -58,7 +63,7 @@ pub struct Outcome {
     pub statement_kinds: Vec<String>,
     /// (rule, severity) of the alerts produced.
     pub alerts: Vec<(String, &'static str)>,
-    /// The reject kind when the record was dead-lettered.
+    /// The [`Failure::kind`] when the record was dead-lettered.
     pub dead_letter: Option<&'static str>,
     pub article_id: Option<String>,
     /// Time spent extracting, in seconds.
@@ -167,8 +172,10 @@ pub fn dead_letter(input: &InputRecord, reason: &Failure, topic: &str) -> Output
         (headers::SOURCE_OFFSET.to_string(), input.offset.to_string().into_bytes()),
     ];
     // The input's own headers travel with it, so a re-drive sees what the producer sent;
-    // ours are replaced, so a record dead-lettered twice names only its latest source.
-    h.extend(input.headers.iter().filter(|(k, _)| !k.starts_with("demarche-")).cloned());
+    // ours are replaced, so a record dead-lettered twice names only its latest source,
+    // except the marks of a cut, which still describe the bytes.
+    let carried = |k: &str| !k.starts_with("demarche-") || k.starts_with(truncated::PREFIX);
+    h.extend(input.headers.iter().filter(|(k, _)| carried(k)).cloned());
     OutputRecord {
         topic: topic.to_string(),
         key: input.key.clone(),
@@ -199,9 +206,10 @@ const HEADERS_CUT: usize = 8 * 1024;
 /// Headers that say what was cut from a dead letter, with the original length
 /// (of the payload, of the key) or the number of headers cut or dropped.
 pub mod truncated {
-    pub const PAYLOAD: &str = "demarche-payload-truncated";
-    pub const KEY: &str = "demarche-key-truncated";
-    pub const HEADERS: &str = "demarche-headers-truncated";
+    pub const PREFIX: &str = "demarche-truncated-";
+    pub const PAYLOAD: &str = "demarche-truncated-payload";
+    pub const KEY: &str = "demarche-truncated-key";
+    pub const HEADERS: &str = "demarche-truncated-headers";
 }
 
 /// The size librdkafka accounts a record at against `message.max.bytes`
@@ -260,16 +268,15 @@ fn cut(bytes: &[u8], max: usize) -> &[u8] {
 /// A dead letter that fits in `limit` bytes ([`wire_size`]). One that does
 /// not is cut: the key and every header value to [`FIELD_CUT`] bytes, the
 /// input's headers that then still exceed [`HEADERS_CUT`] together dropped,
-/// and the payload to what is left; a `demarche-*-truncated` header says
+/// and the payload to what is left; a `demarche-truncated-*` header says
 /// what was cut and its original length. A cut dead letter still names the
 /// source position, so the whole record can be read from the input topic.
 pub fn fit_dead_letter(mut dl: OutputRecord, limit: usize) -> OutputRecord {
     if dl.wire_size() <= limit {
         return dl;
     }
-    let mut marks = Vec::new();
+    let key_len = dl.key.as_ref().map_or(0, Vec::len);
     if let Some(k) = dl.key.as_mut().filter(|k| k.len() > FIELD_CUT) {
-        marks.push((truncated::KEY.to_string(), k.len().to_string().into_bytes()));
         *k = cut(k, FIELD_CUT).to_vec();
     }
     let mut kept = Vec::with_capacity(dl.headers.len());
@@ -289,22 +296,31 @@ pub fn fit_dead_letter(mut dl: OutputRecord, limit: usize) -> OutputRecord {
         kept.push((name, value));
     }
     dl.headers = kept;
+    // A mark carried from an earlier cut (a cut dead letter re-driven and rejected again)
+    // stays as it is: it gives the length of the record at the source ([`mark`]).
+    if key_len > FIELD_CUT {
+        mark(&mut dl.headers, truncated::KEY, key_len);
+    }
     if headers_cut > 0 {
-        marks.push((truncated::HEADERS.to_string(), headers_cut.to_string().into_bytes()));
+        mark(&mut dl.headers, truncated::HEADERS, headers_cut);
     }
     let original = dl.payload.len();
-    marks.push((truncated::PAYLOAD.to_string(), original.to_string().into_bytes()));
-    dl.headers.extend(marks);
-    let rest = wire_size(dl.key.as_deref(), &[], &dl.headers);
-    let room = limit.saturating_sub(rest);
-    if original <= room {
-        // The key and headers were the excess: the payload is whole.
-        dl.headers.retain(|(k, _)| k != truncated::PAYLOAD);
-    } else {
+    let mark_size = header_size(truncated::PAYLOAD, original.to_string().as_bytes());
+    let room = limit.saturating_sub(wire_size(dl.key.as_deref(), &[], &dl.headers) + mark_size);
+    // Otherwise the key and headers were the excess, and the payload stays whole.
+    if original > room {
+        mark(&mut dl.headers, truncated::PAYLOAD, original);
         let n = cut(&dl.payload, room).len();
         dl.payload.truncate(n);
     }
     dl
+}
+
+/// Adds a `demarche-truncated-*` header, unless one was carried from an earlier cut.
+fn mark(headers: &mut Vec<(String, Vec<u8>)>, name: &str, n: usize) {
+    if !headers.iter().any(|(k, _)| k == name) {
+        headers.push((name.to_string(), n.to_string().into_bytes()));
+    }
 }
 
 /// Processes one input record into its outputs, each of which fits in a
@@ -559,6 +575,29 @@ mod tests {
         assert_eq!(header_text(dl, truncated::PAYLOAD).as_deref(), Some("1200000"));
         assert!(header(dl, truncated::KEY).is_none() && header(dl, truncated::HEADERS).is_none());
         assert_eq!(dl.key.as_deref(), Some(&b"k1"[..]));
+    }
+
+    #[test]
+    fn a_cut_dead_letter_rejected_again_keeps_its_mark_and_names_its_latest_source() {
+        let first = &run(&input(Some(&vec![b'x'; 1_200_000]))).records[0];
+        assert_eq!(header_text(first, truncated::PAYLOAD).as_deref(), Some("1200000"));
+        // Re-driven from the dead-letter topic: still too large for the record limit.
+        let again = InputRecord {
+            topic: "articles.dlq".into(),
+            partition: 0,
+            offset: 7,
+            key: first.key.clone(),
+            payload: Some(first.payload.clone()),
+            headers: first.headers.clone(),
+            timestamp_ms: None,
+        };
+        let dl = &run(&again).records[0];
+        assert!(dl.wire_size() <= output_limit(MAX));
+        let marks: Vec<&str> = dl.headers.iter().filter(|(k, _)| k == truncated::PAYLOAD).map(|_| "m").collect();
+        assert_eq!(marks.len(), 1);
+        assert_eq!(header_text(dl, truncated::PAYLOAD).as_deref(), Some("1200000"), "the source record's length");
+        assert_eq!(header_text(dl, headers::SOURCE_TOPIC).as_deref(), Some("articles.dlq"));
+        assert_eq!(header_text(dl, headers::SOURCE_OFFSET).as_deref(), Some("7"));
     }
 
     #[test]
