@@ -341,7 +341,8 @@ pub fn process(
     let limit = output_limit(max_message_bytes);
     // The pipeline and the rules are read-only (no lock, no cell shared across records),
     // so a panic leaves nothing half-updated for the next record: asserting unwind
-    // safety is sound, and the panic never reaches the rayon pool or the batch.
+    // safety is sound, and the panic never reaches the rayon pool or the batch. (This
+    // needs panics to unwind: a `panic = "abort"` profile would make one a crash again.)
     let built =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outputs(pipeline, rules, topics, input, matched_at)));
     let mut out = match built {
