@@ -301,7 +301,28 @@ impl Default for ServiceConfig {
     }
 }
 
+/// librdkafka's `message.max.bytes` when `[kafka.client]` does not set it.
+pub const DEFAULT_MESSAGE_MAX_BYTES: usize = 1_000_000;
+
 impl KafkaConfig {
+    /// The producer's `message.max.bytes`: the `[kafka.client]` value, or
+    /// librdkafka's default. No output record is larger.
+    pub fn message_max_bytes(&self) -> usize {
+        self.message_max_bytes_setting().unwrap_or(DEFAULT_MESSAGE_MAX_BYTES)
+    }
+
+    fn message_max_bytes_setting(&self) -> Result<usize, String> {
+        match self.client.get("message.max.bytes") {
+            None => Ok(DEFAULT_MESSAGE_MAX_BYTES),
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1000..=1_000_000_000).contains(n))
+                .ok_or_else(|| format!("kafka.client.\"message.max.bytes\" ({v:?}) must be a whole number of bytes from 1000 to 1000000000")),
+        }
+    }
+
     /// The transactional id of this instance.
     pub fn transactional_id(&self) -> String {
         self.transactional_id.clone().unwrap_or_else(|| {
@@ -315,8 +336,10 @@ impl KafkaConfig {
     }
 }
 
+/// 960 KiB: with the dead-letter headroom below librdkafka's default
+/// `message.max.bytes` (1,000,000), so a rejected record travels whole.
 fn default_max_record_bytes() -> usize {
-    4 * 1024 * 1024
+    960 * 1024
 }
 
 impl Default for ExtractConfig {
@@ -417,6 +440,22 @@ impl Config {
             return Err(ConfigError::Check(format!("service.http_addr {:?} is not an address:port", s.http_addr)));
         }
         let k = &self.kafka;
+        // A record within max_record_bytes that is rejected goes to the dead-letter topic
+        // whole, with headers: the producer must be able to send it. (Larger dead letters
+        // and oversize outputs are cut or dead-lettered per record, never retried.)
+        let max_message = k.message_max_bytes_setting().map_err(ConfigError::Check)?;
+        let headroom = crate::service::records::DEAD_LETTER_HEADROOM;
+        if self.extract.max_record_bytes.saturating_add(headroom) > max_message {
+            return Err(ConfigError::Check(format!(
+                "extract.max_record_bytes ({}) exceeds what the producer can send: it must be at most \
+                 kafka.client.\"message.max.bytes\" ({max_message}{}) less {headroom} bytes for a dead letter's \
+                 key and headers, that is {}; lower extract.max_record_bytes, or raise message.max.bytes \
+                 (and the brokers' message.max.bytes and the topics' max.message.bytes with it)",
+                self.extract.max_record_bytes,
+                if k.client.contains_key("message.max.bytes") { "" } else { ", librdkafka's default" },
+                max_message.saturating_sub(headroom),
+            )));
+        }
         if k.input_topics.is_empty() {
             return Err(ConfigError::Check("kafka.input_topics is empty".into()));
         }
@@ -500,7 +539,7 @@ mod tests {
         let c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "2000")])).unwrap();
         assert_eq!(c.extract.max_record_bytes, 2000);
         let c = Config::load_with_env(None, env(&[])).unwrap();
-        assert_eq!(c.extract.max_record_bytes, 4 * 1024 * 1024);
+        assert_eq!(c.extract.max_record_bytes, 960 * 1024);
     }
 
     #[test]
@@ -615,6 +654,36 @@ mod tests {
         // Empty means the built-in data (a variable cleared in a manifest).
         let c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__DATA_DIR", "")])).unwrap();
         assert_eq!(c.data_source, DataSource::BuiltIn);
+    }
+
+    #[test]
+    fn a_record_limit_the_producer_cannot_send_is_refused_naming_both_keys() {
+        // The defaults agree with each other.
+        let c = Config::load_with_env(None, env(&[])).unwrap();
+        assert!(
+            c.extract.max_record_bytes + crate::service::records::DEAD_LETTER_HEADROOM <= c.kafka.message_max_bytes()
+        );
+        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "4194304")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("extract.max_record_bytes") && e.contains("message.max.bytes"), "{e}");
+        // Raising the producer's limit with it is accepted, and is the limit outputs are sized for.
+        let c = Config::load_with_env(
+            None,
+            env(&[
+                ("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "4194304"),
+                ("DEMARCHE__KAFKA__CLIENT__MESSAGE_MAX_BYTES", "5000000"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.kafka.message_max_bytes(), 5_000_000);
+        // A producer limit below the record limit's, or not a number, is refused.
+        for v in ["500000", "-1", "big"] {
+            let e = Config::load_with_env(None, env(&[("DEMARCHE__KAFKA__CLIENT__MESSAGE_MAX_BYTES", v)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("message.max.bytes"), "{v}: {e}");
+        }
     }
 
     #[test]

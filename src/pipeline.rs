@@ -10,6 +10,10 @@ use crate::extract::Extractor;
 pub struct Pipeline {
     extractor: Extractor,
     limits: Limits,
+    /// Unit tests only: a record holding this text makes [`Pipeline::process`]
+    /// panic, to prove that a panic costs one record, not the service.
+    #[cfg(test)]
+    pub(crate) panic_on: Option<&'static str>,
 }
 
 /// What became of one record.
@@ -21,7 +25,12 @@ pub struct Processed {
 
 impl Pipeline {
     pub fn new(extractor: Extractor, limits: Limits) -> Self {
-        Pipeline { extractor, limits }
+        Pipeline {
+            extractor,
+            limits,
+            #[cfg(test)]
+            panic_on: None,
+        }
     }
 
     pub fn extractor(&self) -> &Extractor {
@@ -30,6 +39,10 @@ impl Pipeline {
 
     /// Parses and extracts one record. Never panics on any input.
     pub fn process(&self, bytes: &[u8]) -> Result<Processed, Reject> {
+        #[cfg(test)]
+        if let Some(t) = self.panic_on.filter(|t| bytes.windows(t.len()).any(|w| w == t.as_bytes())) {
+            panic!("test panic on {t:?}");
+        }
         let article = Article::parse(bytes, &self.limits)?;
         let events = self.extractor.extract(&article);
         Ok(Processed { article, events })

@@ -210,3 +210,171 @@ fn quickstart_binary_prints_statements_on_stdout_with_its_port_taken() {
     assert!(stderr.contains(&format!("{addr} is taken")), "{stderr}");
     drop(held);
 }
+
+/// A batch with two poison records among good ones, all in partition 0, in
+/// this order: good, a valid article with a 600 KB id (every statement and
+/// its article-id header carry it: each output over 1 MB), good, a 0.99 MB
+/// line that is not JSON (its dead letter with headers is over the limit),
+/// the other good ones. Returns the records and the two poison values.
+fn poison_batch() -> (Vec<Rec>, Vec<u8>, Vec<u8>) {
+    let long_id = serde_json::to_vec(&serde_json::json!({
+        "id": "i".repeat(600_000),
+        "lang": "en",
+        "published_at": "2016-05-03",
+        "body": "Turkish President Recep Tayyip Erdogan threatened to close the border, and warned Russia that Ankara would respond.",
+    }))
+    .unwrap();
+    let not_json = b"not json, ".repeat(99_900);
+    assert_eq!(not_json.len(), 999_000);
+    let mut records = good_inputs();
+    records.insert(1, (Some(b"long-id".to_vec()), Some(long_id.clone())));
+    records.insert(3, (Some(b"huge".to_vec()), Some(not_json.clone())));
+    (records, long_id, not_json)
+}
+
+/// The bytes librdkafka would count for a record read back.
+fn read_size(r: &Read) -> usize {
+    let headers: Vec<(String, Vec<u8>)> = r.headers.iter().map(|(k, v)| (k.clone(), v.clone().into_bytes())).collect();
+    demarche::service::records::wire_size(r.key.as_deref(), &r.payload, &headers)
+}
+
+/// Both poison records dead-lettered (within the producer's limit), every
+/// statement of the good ones once, nothing retried.
+fn check_poison_outputs(brokers: &str, cfg: &demarche::config::Config, good: &[Rec], long_id: &[u8], not_json: &[u8]) {
+    let limit = demarche::service::records::output_limit(cfg.kafka.message_max_bytes());
+    let dl = read_all(brokers, &cfg.kafka.dead_letter_topic, Duration::from_secs(2));
+    assert_eq!(dl.len(), 2, "each poison record dead-lettered once");
+    let by_key = |k: &[u8]| dl.iter().find(|r| r.key.as_deref() == Some(k)).expect("dead letter by its key");
+    let long = by_key(b"long-id");
+    assert_eq!(long.headers["demarche-error-kind"], "output_too_large");
+    assert!(long.headers["demarche-error-reason"].contains("message.max.bytes"));
+    assert_eq!(long.payload, long_id, "the whole article: its dead letter fits");
+    let huge = by_key(b"huge");
+    assert_eq!(huge.headers["demarche-error-kind"], "too_large");
+    assert_eq!(huge.headers["demarche-truncated-payload"], not_json.len().to_string());
+    assert!(not_json.starts_with(&huge.payload) && huge.payload.len() > 990_000);
+    for r in &dl {
+        assert!(read_size(r) <= limit, "{} bytes > {limit}", read_size(r));
+    }
+    let mut got: Vec<String> = events(&read_all(brokers, &cfg.kafka.statements_topic, Duration::from_secs(2)))
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
+    got.sort();
+    let mut want = expected(good).0;
+    want.sort();
+    assert_eq!(got, want, "every statement of the good records, once");
+}
+
+async fn poison_records_never_block_the_partition(guarantee: Guarantee) {
+    let (mock, brokers, mut cfg) = mock_cluster("poison");
+    cfg.kafka.guarantee = guarantee;
+    // One batch for the whole input, so the poison records share it with good ones.
+    cfg.service.batch_max_records = 64;
+    cfg.service.batch_linger_ms = 1000;
+    let (records, long_id, not_json) = poison_batch();
+    let now = chrono::Utc::now().timestamp_millis();
+    produce_at(&brokers, &cfg.kafka.input_topics[0], &records, &vec![now; records.len()], Some(0)).await;
+
+    let progress = process_all(&cfg, records.len(), Duration::from_secs(60)).await;
+    assert_eq!(progress.aborted.load(Ordering::Relaxed), 0, "no batch aborted");
+    assert_eq!(progress.dead_letters.load(Ordering::Relaxed), 2);
+    assert_eq!(progress.records(), records.len() as u64, "no record processed twice");
+    let good: Vec<Rec> =
+        records.iter().filter(|(k, _)| !matches!(k.as_deref(), Some(b"long-id" | b"huge"))).cloned().collect();
+    check_poison_outputs(&brokers, &cfg, &good, &long_id, &not_json);
+    if guarantee == Guarantee::AtLeastOnce {
+        // (Under exactly_once the mock cluster does not store offsets sent in a transaction.)
+        assert_eq!(committed(&brokers, &cfg), records.len() as i64, "committed offsets past every record");
+    }
+    drop(mock);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_records_are_dead_lettered_and_the_partition_moves_on_exactly_once() {
+    poison_records_never_block_the_partition(Guarantee::ExactlyOnce).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_records_are_dead_lettered_and_the_partition_moves_on_at_least_once() {
+    poison_records_never_block_the_partition(Guarantee::AtLeastOnce).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_dead_letters_the_same_poison_records_into_topics_and_files() {
+    use demarche::cmd::replay;
+    use demarche::replay::checkpoint::Sink;
+    let (mock, brokers, mut cfg) = mock_cluster("poison-replay");
+    cfg.service.batch_max_records = 64;
+    let (records, long_id, not_json) = poison_batch();
+    let now = chrono::Utc::now().timestamp_millis();
+    produce_at(&brokers, &cfg.kafka.input_topics[0], &records, &vec![now; records.len()], Some(0)).await;
+    let good: Vec<Rec> =
+        records.iter().filter(|(k, _)| !matches!(k.as_deref(), Some(b"long-id" | b"huge"))).cloned().collect();
+    let dir = tempfile::tempdir().unwrap();
+
+    let sink = Sink::Topics {
+        statements: cfg.kafka.statements_topic.clone(),
+        alerts: cfg.kafka.alerts_topic.clone(),
+        dead_letter: cfg.kafka.dead_letter_topic.clone(),
+    };
+    let req = replay_request(&cfg, sink, &dir.path().join("topics.json"));
+    let r = replay::run(&cfg, pipeline(), req, CancellationToken::new()).await.unwrap();
+    assert_eq!((r.summary.read, r.summary.dead_letters), (records.len() as u64, 2));
+    check_poison_outputs(&brokers, &cfg, &good, &long_id, &not_json);
+
+    let (out, rejects) = (dir.path().join("st.jsonl"), dir.path().join("rejects.jsonl"));
+    let sink = Sink::Files { statements: out.clone(), alerts: None, rejects: Some(rejects.clone()) };
+    let req = replay_request(&cfg, sink, &dir.path().join("files.json"));
+    let r = replay::run(&cfg, pipeline(), req, CancellationToken::new()).await.unwrap();
+    assert_eq!(r.summary.dead_letters, 2);
+    let mut want = expected(&good).0;
+    want.sort();
+    assert_eq!(ids_of_jsonl(&std::fs::read_to_string(&out).unwrap()), want, "what the live service publishes");
+    let kinds: Vec<String> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["output_too_large", "too_large"]);
+    drop(mock);
+}
+
+/// The black-box check: `quickstart --input` with a 600 KB-id article
+/// and a 0.99 MB line that is not JSON among good articles exits 0, both bad
+/// records dead-lettered, every statement of the good ones printed.
+#[test]
+fn quickstart_with_poison_records_dead_letters_them_and_prints_the_rest() {
+    let (records, _, _) = poison_batch();
+    let (want_ids, want_dead) = expected(&records);
+    assert_eq!(want_dead, 1, "offline, only the non-JSON line is rejected (the long id is a valid article)");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("poison.jsonl");
+    let mut text = Vec::new();
+    for (_, v) in &records {
+        text.extend_from_slice(v.as_deref().unwrap());
+        text.push(b'\n');
+    }
+    std::fs::write(&input, text).unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))
+        .args(["quickstart", "--input"])
+        .arg(&input)
+        .current_dir(dir.path())
+        .env("DEMARCHE__SERVICE__HTTP_ADDR", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "quickstart failed:\n{stderr}");
+    // The long-id article's statements cannot be published: they are its dead letter.
+    let p = pipeline();
+    let long_id_events = p.process(records[1].1.as_deref().unwrap()).unwrap().events.len();
+    assert!(long_id_events > 0);
+    let printable = want_ids.len() - long_id_events;
+    assert_eq!(stdout.lines().count(), printable, "every publishable statement printed:\n{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!("{} records consumed, {printable} statements", records.len()))
+            && stderr.contains("2 dead letters"),
+        "{stderr}"
+    );
+}

@@ -195,7 +195,10 @@ pub async fn run(
             dead_letter: FILE_REJECTS.into(),
         },
     };
-    let extraction = Extraction::new(pipeline, Arc::new(load_rules(cfg)?), topics, req.workers)
+    // Outputs are sized for the producer whatever the sink, so a replay into files
+    // gives what the live service (and a replay into topics) would have published.
+    let rules = Arc::new(load_rules(cfg)?);
+    let extraction = Extraction::new(pipeline, rules, topics, req.workers, cfg.kafka.message_max_bytes())
         .map_err(|e| ReplayError::Pool(e.to_string()))?;
 
     let remaining = state.remaining();

@@ -163,6 +163,7 @@ impl Service {
             self.rules.clone(),
             OutputTopics::from_config(&self.cfg),
             self.cfg.service.workers,
+            self.cfg.kafka.message_max_bytes(),
         )
         .map_err(|e| ServiceError::Pool(e.to_string()))?;
 

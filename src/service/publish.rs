@@ -76,23 +76,28 @@ pub fn detach<M: Message>(m: &M) -> InputRecord {
     }
 }
 
-/// The extraction side of a batch: the pipeline, the alert rules and a
-/// thread pool of `workers` threads.
+/// The extraction side of a batch: the pipeline, the alert rules, the
+/// producer's record size limit and a thread pool of `workers` threads.
 #[derive(Clone)]
 pub struct Extraction {
     pub pipeline: Arc<Pipeline>,
     pub rules: Arc<AlertRules>,
     pub topics: OutputTopics,
+    /// The producer's `message.max.bytes`: no output is larger
+    /// ([`records::process`] dead-letters an article whose outputs would be).
+    pub max_message_bytes: usize,
     pool: Arc<rayon::ThreadPool>,
 }
 
 impl Extraction {
-    /// `workers` 0 means one per available core.
+    /// `workers` 0 means one per available core; `max_message_bytes` is the
+    /// producer's (`Config::kafka.message_max_bytes()`).
     pub fn new(
         pipeline: Arc<Pipeline>,
         rules: Arc<AlertRules>,
         topics: OutputTopics,
         workers: usize,
+        max_message_bytes: usize,
     ) -> Result<Self, rayon::ThreadPoolBuildError> {
         let workers = match workers {
             0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
@@ -100,7 +105,7 @@ impl Extraction {
         };
         let pool =
             rayon::ThreadPoolBuilder::new().num_threads(workers).thread_name(|i| format!("extract-{i}")).build()?;
-        Ok(Extraction { pipeline, rules, topics, pool: Arc::new(pool) })
+        Ok(Extraction { pipeline, rules, topics, max_message_bytes, pool: Arc::new(pool) })
     }
 
     /// Extracts a batch in parallel, off the async runtime; outcomes come
@@ -111,7 +116,12 @@ impl Extraction {
             use rayon::prelude::*;
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             this.pool.install(|| {
-                batch.par_iter().map(|r| records::process(&this.pipeline, &this.rules, &this.topics, r, &now)).collect()
+                batch
+                    .par_iter()
+                    .map(|r| {
+                        records::process(&this.pipeline, &this.rules, &this.topics, this.max_message_bytes, r, &now)
+                    })
+                    .collect()
             })
         })
         .await
@@ -161,4 +171,41 @@ fn future_record(o: &OutputRecord) -> FutureRecord<'_, [u8], [u8]> {
         r = r.key(k.as_slice());
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::types::RDKafkaErrorCode;
+
+    /// `records::wire_size` is librdkafka's own accounting: a record of exactly
+    /// `message.max.bytes` is accepted, one byte more is refused, with a key
+    /// and headers as well as a payload.
+    #[test]
+    fn wire_size_is_what_librdkafka_checks_against_message_max_bytes() {
+        const MAX: usize = 20_000;
+        let producer: FutureProducer = ClientConfig::new()
+            .set("bootstrap.servers", "127.0.0.1:9")
+            .set("message.max.bytes", MAX.to_string())
+            .set("message.timeout.ms", "1000")
+            .create()
+            .unwrap();
+        let headers = vec![("content-type".to_string(), b"application/json".to_vec()), ("h".to_string(), vec![7; 300])];
+        let rec = |payload_len: usize| OutputRecord {
+            topic: "t".into(),
+            key: Some(b"actor-key".to_vec()),
+            payload: vec![b'x'; payload_len],
+            headers: headers.clone(),
+        };
+        let fixed = rec(0).wire_size();
+        let exact = rec(MAX - fixed);
+        assert_eq!(exact.wire_size(), MAX);
+        assert!(producer.send_result(future_record(&exact)).is_ok(), "a record of exactly the limit is accepted");
+        let over = rec(MAX - fixed + 1);
+        match producer.send_result(future_record(&over)) {
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge), _)) => {}
+            other => panic!("one byte over is refused for its size, got {:?}", other.map(|_| ()).map_err(|e| e.0)),
+        }
+        rdkafka::producer::Producer::purge(&producer, rdkafka::producer::PurgeConfig::default().queue().inflight());
+    }
 }
