@@ -182,6 +182,7 @@ async fn subscribe(cfg: Config, args: SubscribeArgs) -> anyhow::Result<()> {
     let format = match args.format {
         SubscribeFormat::Json => Format::Json,
         SubscribeFormat::Pretty => Format::Pretty {
+            terminal: stdout_tty,
             color: match args.color {
                 ColorArg::Always => true,
                 ColorArg::Never => false,

@@ -110,7 +110,7 @@ pub async fn run(
             Ok(Ok(m)) => {
                 idle = std::time::Instant::now();
                 if let Some(Ok(e)) = m.payload().map(serde_json::from_slice::<StatementEvent>) {
-                    writeln!(out, "{}", crate::pretty::line(&e, 90, color))?;
+                    writeln!(out, "{}", crate::pretty::line(&e, 90, crate::pretty::Style { color, terminal: color }))?;
                     printed += 1;
                 }
             }

@@ -47,7 +47,11 @@ pub enum Start {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    Pretty { color: bool },
+    /// `terminal`: the output is a terminal (bidi isolates around the claim).
+    Pretty {
+        color: bool,
+        terminal: bool,
+    },
     Json,
 }
 
@@ -100,13 +104,13 @@ fn line(item: &Item, payload: &[u8], format: Format, width: usize) -> Vec<u8> {
     match format {
         // The record as published, byte for byte (compact JSON: one line).
         Format::Json => payload.to_vec(),
-        Format::Pretty { color } => {
+        Format::Pretty { color, terminal } => {
             let mut s = String::new();
             if let Item::Alert(a) = item {
                 let (b, r) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("", "") };
-                s.push_str(&format!("{b}[{} {}]{r} ", a.severity.as_str(), a.rule));
+                s.push_str(&format!("{b}[{} {}]{r} ", a.severity.as_str(), crate::pretty::sanitize(&a.rule)));
             }
-            s.push_str(&crate::pretty::line(item.event(), width, color));
+            s.push_str(&crate::pretty::line(item.event(), width, crate::pretty::Style { color, terminal }));
             s.into_bytes()
         }
     }
@@ -315,8 +319,13 @@ mod tests {
             statement: e.clone(),
         };
         let raw = serde_json::to_vec(&a).unwrap();
-        let pretty =
-            String::from_utf8(line(&Item::parse(&raw).unwrap(), &raw, Format::Pretty { color: false }, 80)).unwrap();
+        let pretty = String::from_utf8(line(
+            &Item::parse(&raw).unwrap(),
+            &raw,
+            Format::Pretty { color: false, terminal: false },
+            80,
+        ))
+        .unwrap();
         assert!(pretty.starts_with("[critical rule-x] "), "{pretty}");
         assert!(pretty.contains(&e.actor.name));
     }
