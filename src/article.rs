@@ -135,7 +135,7 @@ impl Article {
             None => None,
             Some(s) => Some(parse_day(s).ok_or_else(|| Reject::Invalid {
                 field: "published_at",
-                detail: format!("{s:?} is neither RFC 3339 nor a YYYY-MM-DD date"),
+                detail: format!("{s:?} is neither an RFC 3339 date-time (2016-05-03T09:00:00Z) nor a YYYY-MM-DD date"),
             })?),
         };
         let lang = match lang_tag.as_deref() {
@@ -146,8 +146,9 @@ impl Article {
     }
 }
 
-/// The calendar day of a publication timestamp: RFC 3339, a plain date, or
-/// an ISO 8601 date-time in basic or extended form; only the date counts.
+/// The calendar day of a publication timestamp, which must be a whole RFC 3339
+/// date-time (`2016-05-03T09:00:00Z`, `2016-05-03T09:00:00.5+03:00`) or a plain
+/// date (`2016-05-03`); anything else, even after a good date, is `None`.
 /// The day is the one written (local to the outlet), not converted to UTC,
 /// because "today" in the text means the outlet's day.
 pub fn parse_day(s: &str) -> Option<NaiveDate> {
@@ -160,7 +161,8 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
     }
     let day = NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()?;
     let rest = &s[10..];
-    if rest.is_empty() || rest.starts_with(['T', 't', ' ']) {
+    // The whole value is checked (time of day, offset), but only its written date is kept.
+    if rest.is_empty() || (rest.starts_with(['T', 't']) && chrono::DateTime::parse_from_rfc3339(s).is_ok()) {
         Some(day)
     } else {
         None
@@ -199,11 +201,40 @@ mod tests {
     }
 
     #[test]
-    fn publication_days_in_the_forms_seen_in_the_wild() {
-        for s in ["2017-01-22T185600", "2017-01-20T21:43:00+01:00", "2015-05-12", "2016-05-03 09:00"] {
-            assert!(parse_day(s).is_some(), "{s}");
+    fn publication_days_are_whole_rfc3339_date_times_or_plain_dates() {
+        let day = |s: &str| parse_day(s).map(|d| d.to_string());
+        assert_eq!(day("2015-05-12").as_deref(), Some("2015-05-12"));
+        assert_eq!(day("2017-01-20T21:43:00+01:00").as_deref(), Some("2017-01-20"));
+        assert_eq!(day("2016-05-03T09:00:00.250Z").as_deref(), Some("2016-05-03"));
+        assert_eq!(day("2016-05-03t09:00:00z").as_deref(), Some("2016-05-03"));
+        // The day written, not the UTC day: late evening east of Greenwich stays that evening's day.
+        assert_eq!(day("2016-05-03T23:30:00-05:00").as_deref(), Some("2016-05-03"));
+        assert_eq!(day("2016-05-04T01:30:00+03:00").as_deref(), Some("2016-05-04"));
+        for bad in [
+            "2015-13-01",
+            "20150512",
+            "2016-02-30",
+            "2016-05-03garbage",
+            "2016-05-03T25:00:00Z",
+            "2016-05-03T09:00:00",
+            "2016-05-03T09:00Z",
+            "2016-05-03T09:00:00+25:00",
+            "2016-05-03 09:00",
+            "2016-05-03T",
+            "2017-01-22T185600",
+            "+016-05-03",
+        ] {
+            assert_eq!(day(bad), None, "{bad}");
         }
-        assert!(parse_day("2015-13-01").is_none());
-        assert!(parse_day("20150512").is_none());
+    }
+
+    #[test]
+    fn a_date_with_trailing_garbage_is_rejected_with_its_reason() {
+        for bad in ["2016-05-03garbage", "2016-05-03T25:00:00Z", "2016-02-30"] {
+            let line = format!(r#"{{"id":"x","body":"y","published_at":"{bad}"}}"#);
+            let err = parse(&line).unwrap_err();
+            assert_eq!(err.kind(), "invalid_field", "{bad}");
+            assert!(err.to_string().contains("published_at") && err.to_string().contains(bad), "{err}");
+        }
     }
 }

@@ -35,14 +35,38 @@ pub enum SubscribeError {
     Output(#[from] std::io::Error),
 }
 
-/// Where reading starts (without a group; a group resumes from its commits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where reading starts (without a group; a group resumes from its commits,
+/// and only `Beginning` or `Latest` say where a group without commits starts).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
     Beginning,
     /// Only events published to the topic from now on.
     Latest,
     /// Records whose timestamp is at or after this time.
     Since(DateTime<Utc>),
+    /// These offsets; partitions not listed are read from their beginning.
+    Offsets(BTreeMap<i32, i64>),
+}
+
+impl Start {
+    /// The start `--from` names (the vocabulary of `replay --from`).
+    pub fn from_position(p: Position) -> Start {
+        match p {
+            Position::Earliest => Start::Beginning,
+            Position::Latest => Start::Latest,
+            Position::Time(t) => Start::Since(t),
+            Position::Offsets(o) => Start::Offsets(o),
+        }
+    }
+
+    fn position(&self) -> Position {
+        match self {
+            Start::Beginning => Position::Earliest,
+            Start::Latest => Position::Latest,
+            Start::Since(t) => Position::Time(*t),
+            Start::Offsets(o) => Position::Offsets(o.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,11 +202,7 @@ pub async fn run(
     // The end of each partition now: where --no-follow stops.
     let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
     {
-        let from = match req.start {
-            Start::Beginning => Position::Earliest,
-            Start::Latest => Position::Latest,
-            Start::Since(t) => Position::Time(t),
-        };
+        let from = req.start.position();
         let ranges = offsets::resolve(cfg, &req.topic, None, &from, &Position::Latest)?;
         match &req.group {
             None => {
