@@ -174,11 +174,7 @@ async fn subscribe(cfg: Config, args: SubscribeArgs) -> anyhow::Result<()> {
         min_confidence: args.min_confidence,
     })
     .context("filter")?;
-    let start =
-        if args.from_beginning { Start::Beginning } else { Start::from_position(args.from.parse().context("--from")?) };
-    if args.group.is_some() && !matches!(start, Start::Beginning | Start::Latest) {
-        anyhow::bail!("--from: with --group, reading resumes from the group's commits; only earliest or latest (where a group without commits starts) can be given");
-    }
+    let start = Start::from_flags(&args.from, args.from_beginning, args.group.is_some()).context("--from")?;
     let stdout_tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let format = match args.format {
         SubscribeFormat::Json => Format::Json,

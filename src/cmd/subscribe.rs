@@ -59,6 +59,17 @@ impl Start {
         }
     }
 
+    /// The start `--from` (or `--from-beginning`) asks for. A group resumes
+    /// from its commits: with one, only where a group without commits starts
+    /// (earliest or latest) can be given.
+    pub fn from_flags(from: &str, from_beginning: bool, group: bool) -> Result<Start, StartError> {
+        let start = if from_beginning { Start::Beginning } else { Start::from_position(from.parse()?) };
+        if group && !matches!(start, Start::Beginning | Start::Latest) {
+            return Err(StartError::WithGroup(from.to_string()));
+        }
+        Ok(start)
+    }
+
     fn position(&self) -> Position {
         match self {
             Start::Beginning => Position::Earliest,
@@ -67,6 +78,14 @@ impl Start {
             Start::Offsets(o) => Position::Offsets(o.clone()),
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Position(#[from] crate::replay::position::PositionError),
+    #[error("`{0}` with --group: a group resumes from its commits; only earliest or latest (where a group without commits starts) can be given")]
+    WithGroup(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,6 +342,19 @@ mod tests {
         assert!(matches!(Item::parse(&a), Some(Item::Alert(_))));
         assert!(Item::parse(br#"{"id":"x","body":"an article"}"#).is_none());
         assert!(Item::parse(b"\xff").is_none());
+    }
+
+    #[test]
+    fn the_start_is_read_from_the_from_vocabulary() {
+        assert_eq!(Start::from_flags("latest", false, false).unwrap(), Start::Latest);
+        assert_eq!(Start::from_flags("latest", true, false).unwrap(), Start::Beginning);
+        assert_eq!(Start::from_flags("beginning", false, true).unwrap(), Start::Beginning);
+        assert!(matches!(Start::from_flags("2h", false, false).unwrap(), Start::Since(_)));
+        let Start::Offsets(o) = Start::from_flags("0:5,2:9", false, false).unwrap() else { panic!() };
+        assert_eq!(o.into_iter().collect::<Vec<_>>(), [(0, 5), (2, 9)]);
+        assert!(matches!(Start::from_flags("2h", false, true), Err(StartError::WithGroup(_))));
+        assert!(matches!(Start::from_flags("0:5", false, true), Err(StartError::WithGroup(_))));
+        assert!(matches!(Start::from_flags("yesterday", false, false), Err(StartError::Position(_))));
     }
 
     #[test]
