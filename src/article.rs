@@ -135,7 +135,7 @@ impl Article {
             None => None,
             Some(s) => Some(parse_day(s).ok_or_else(|| Reject::Invalid {
                 field: "published_at",
-                detail: format!("{s:?} is neither RFC 3339 nor a YYYY-MM-DD date"),
+                detail: format!("{s:?} is neither an RFC 3339 date-time (2016-05-03T09:00:00Z) nor a YYYY-MM-DD date"),
             })?),
         };
         let lang = match lang_tag.as_deref() {
@@ -146,8 +146,13 @@ impl Article {
     }
 }
 
-/// The calendar day of a publication timestamp: RFC 3339, a plain date, or
-/// an ISO 8601 date-time in basic or extended form; only the date counts.
+/// The calendar day of a publication timestamp. Accepted, and checked whole:
+/// an RFC 3339 date-time (`2016-05-03T09:00:00Z`, `2016-05-03T09:00:00.5+03:00`),
+/// a plain date (`2016-05-03`), and the ISO 8601 local times feeds also write
+/// (`2016-05-03T09:00:00`, `2016-05-03 09:00`, `2017-01-22T185600`, seen in
+/// real outlets' data): a date, then optionally `T` or a space, a valid time of
+/// day (extended `hh:mm[:ss[.f]]` or basic `hhmm[ss]`) and an optional `Z` or
+/// `±hh[:]mm` offset. Anything else, even after a good date, is `None`.
 /// The day is the one written (local to the outlet), not converted to UTC,
 /// because "today" in the text means the outlet's day.
 pub fn parse_day(s: &str) -> Option<NaiveDate> {
@@ -160,10 +165,58 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
     }
     let day = NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()?;
     let rest = &s[10..];
-    if rest.is_empty() || rest.starts_with(['T', 't', ' ']) {
-        Some(day)
-    } else {
-        None
+    // The whole value is checked (time of day, offset), but only its written date is kept.
+    let valid = rest.is_empty()
+        || (rest.starts_with(['T', 't']) && chrono::DateTime::parse_from_rfc3339(s).is_ok())
+        || rest.strip_prefix(['T', 't', ' ']).is_some_and(iso_local_time);
+    valid.then_some(day)
+}
+
+/// `hh:mm[:ss[.f]]` or `hhmm[ss]`, then optionally `Z` or `±hh[:]mm`; every
+/// field in range (a leap second allowed).
+fn iso_local_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |from: usize, n: usize| -> Option<u32> {
+        let d = b.get(from..from + n)?;
+        d.iter().all(u8::is_ascii_digit).then(|| d.iter().fold(0, |a, c| a * 10 + u32::from(c - b'0')))
+    };
+    let extended = b.get(2) == Some(&b':');
+    let step = if extended { 3 } else { 2 };
+    let (Some(h), Some(m)) = (digits(0, 2), digits(step, 2)) else { return false };
+    let mut i = step + 2;
+    let mut sec = 0;
+    let has_seconds = if extended { b.get(i) == Some(&b':') } else { b.get(i).is_some_and(u8::is_ascii_digit) };
+    if has_seconds {
+        let at = if extended { i + 1 } else { i };
+        let Some(x) = digits(at, 2) else { return false };
+        sec = x;
+        i = at + 2;
+        if b.get(i) == Some(&b'.') {
+            let frac = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if frac == 0 {
+                return false;
+            }
+            i += 1 + frac;
+        }
+    }
+    if h > 23 || m > 59 || sec > 60 {
+        return false;
+    }
+    let zone = &s[i..];
+    match zone.as_bytes().first() {
+        None => true,
+        Some(b'Z' | b'z') => zone.len() == 1,
+        Some(b'+' | b'-') => {
+            let z = &zone[1..];
+            let (zh, zm) = match z.len() {
+                5 if z.as_bytes()[2] == b':' => (&z[..2], &z[3..]),
+                4 => (&z[..2], &z[2..]),
+                _ => return false,
+            };
+            let num = |x: &str| x.bytes().all(|c| c.is_ascii_digit()).then(|| x.parse::<u32>().ok()).flatten();
+            matches!((num(zh), num(zm)), (Some(zh), Some(zm)) if zh <= 23 && zm <= 59)
+        }
+        _ => false,
     }
 }
 
@@ -199,11 +252,53 @@ mod tests {
     }
 
     #[test]
-    fn publication_days_in_the_forms_seen_in_the_wild() {
-        for s in ["2017-01-22T185600", "2017-01-20T21:43:00+01:00", "2015-05-12", "2016-05-03 09:00"] {
-            assert!(parse_day(s).is_some(), "{s}");
+    fn publication_days_are_whole_rfc3339_date_times_or_plain_dates() {
+        let day = |s: &str| parse_day(s).map(|d| d.to_string());
+        assert_eq!(day("2015-05-12").as_deref(), Some("2015-05-12"));
+        assert_eq!(day("2017-01-20T21:43:00+01:00").as_deref(), Some("2017-01-20"));
+        assert_eq!(day("2016-05-03T09:00:00.250Z").as_deref(), Some("2016-05-03"));
+        assert_eq!(day("2016-05-03t09:00:00z").as_deref(), Some("2016-05-03"));
+        // The day written, not the UTC day: late evening east of Greenwich stays that evening's day.
+        assert_eq!(day("2016-05-03T23:30:00-05:00").as_deref(), Some("2016-05-03"));
+        assert_eq!(day("2016-05-04T01:30:00+03:00").as_deref(), Some("2016-05-04"));
+        // ISO 8601 local times that feeds write, checked field by field.
+        for good in [
+            "2016-05-03T09:00:00",
+            "2016-05-03 09:00",
+            "2016-05-03T09:00Z",
+            "2017-01-22T185600",
+            "2017-01-22T1856+0300",
+            "2016-05-03 09:00:00.5-05:00",
+        ] {
+            assert_eq!(day(good).as_deref(), Some(&good[..10]), "{good}");
         }
-        assert!(parse_day("2015-13-01").is_none());
-        assert!(parse_day("20150512").is_none());
+        for bad in [
+            "2015-13-01",
+            "20150512",
+            "2016-02-30",
+            "2016-05-03garbage",
+            "2016-05-03T25:00:00Z",
+            "2016-05-03T09:60",
+            "2016-05-03T09:00:00+25:00",
+            "2016-05-03T09:00:00+0360",
+            "2016-05-03T09:00:00.",
+            "2016-05-03T9:00",
+            "2016-05-03T",
+            "2017-01-22T185600Q",
+            "2017-01-22T1856001",
+            "+016-05-03",
+        ] {
+            assert_eq!(day(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_date_with_trailing_garbage_is_rejected_with_its_reason() {
+        for bad in ["2016-05-03garbage", "2016-05-03T25:00:00Z", "2016-02-30"] {
+            let line = format!(r#"{{"id":"x","body":"y","published_at":"{bad}"}}"#);
+            let err = parse(&line).unwrap_err();
+            assert_eq!(err.kind(), "invalid_field", "{bad}");
+            assert!(err.to_string().contains("published_at") && err.to_string().contains(bad), "{err}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::LogFormat;
+use crate::config::{Config, LogFormat};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +33,7 @@ pub enum Command {
     /// Extract statement events from article JSONL (offline, no Kafka).
     Extract(ExtractArgs),
     /// Run the consumer service: raw articles in, statements, alerts and dead letters out.
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Manage the Kafka topics the service uses.
     Topics {
@@ -42,22 +43,100 @@ pub enum Command {
     /// The service path against an embedded in-process broker, fed with sample articles.
     Quickstart(QuickstartArgs),
     /// Re-process a bounded range of a raw-article topic (a backfill), or re-drive dead letters.
+    #[command(after_help = REPLAY_EXAMPLES)]
     Replay(Box<ReplayArgs>),
     /// Follow the statements or alerts topic, filtered, as readable lines or JSONL.
+    #[command(after_help = SUBSCRIBE_EXAMPLES)]
     Subscribe(Box<SubscribeArgs>),
+}
+
+impl Command {
+    /// The broker flags of a Kafka command.
+    pub fn kafka_args(&self) -> Option<&KafkaArgs> {
+        match self {
+            Command::Run(a) => Some(&a.kafka),
+            Command::Topics { action: TopicsAction::Create(a) } => Some(&a.kafka),
+            Command::Replay(a) => Some(&a.kafka),
+            Command::Subscribe(a) => Some(&a.kafka),
+            Command::Extract(_) | Command::Quickstart(_) => None,
+        }
+    }
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  demarche run --config /etc/demarche/demarche.toml
+  demarche run -b kafka-1:9092,kafka-2:9092 --guarantee at_least_once
+  demarche run -b broker:9093 -X security.protocol=SSL -X ssl.ca.location=/etc/ssl/ca.pem";
+
+const TOPICS_EXAMPLES: &str = "\
+Examples:
+  demarche topics create
+  demarche topics create -b kafka-1:9092 -X security.protocol=SASL_SSL -X sasl.mechanism=PLAIN";
+
+const REPLAY_EXAMPLES: &str = "\
+Examples:
+  demarche replay --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z -o statements.jsonl
+  demarche replay --from 7d --dry-run
+  demarche replay --input-topic articles.dlq --from 0:120,1:98 -b kafka-1:9092
+  demarche replay --resume --checkpoint replay-checkpoint.json";
+
+const SUBSCRIBE_EXAMPLES: &str = "\
+Examples:
+  demarche subscribe --actor Lavrov --from 2h
+  demarche subscribe --alerts --from beginning --no-follow --format json
+  demarche subscribe --country RUS --kind warn -b kafka-1:9092 -X client.id=me
+  demarche subscribe --from 0:120,1:98 --limit 10";
+
+/// The broker flags every Kafka command takes, as in kcat and the Kafka tools.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct KafkaArgs {
+    /// Bootstrap brokers, comma-separated (overrides kafka.brokers; default 127.0.0.1:9092).
+    #[arg(short = 'b', long = "brokers", value_name = "LIST")]
+    pub brokers: Option<String>,
+    /// A librdkafka property (repeatable), applied like [kafka.client] and winning over it.
+    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+}
+
+impl KafkaArgs {
+    /// Applies the flags over the loaded configuration.
+    pub fn apply(&self, cfg: &mut Config) {
+        if let Some(b) = &self.brokers {
+            cfg.kafka.brokers.clone_from(b);
+        }
+        for (k, v) in &self.properties {
+            cfg.kafka.client.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// `-X key=value`: a property name without spaces, then its value (which may be empty).
+fn parse_property(s: &str) -> Result<(String, String), String> {
+    let (k, v) =
+        s.split_once('=').ok_or_else(|| format!("`{s}` is not key=value (for example -X security.protocol=SSL)"))?;
+    let k = k.trim();
+    if k.is_empty() || k.contains(char::is_whitespace) {
+        return Err(format!("`{s}`: the property name before `=` is empty or has spaces"));
+    }
+    Ok((k.to_string(), v.to_string()))
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// Topic to read (default: the first of kafka.input_topics). Point it at the
     /// dead-letter topic to re-drive dead letters after a fix.
     #[arg(long)]
     pub input_topic: Option<String>,
-    /// Where to start: earliest, latest, an RFC 3339 time, or partition:offset pairs (0:120,1:98).
-    #[arg(long, default_value = "earliest", conflicts_with = "resume")]
+    /// Where to start: earliest (beginning), latest (end), a duration ago (30m, 2h, 7d),
+    /// an RFC 3339 time, or partition:offset pairs (0:120,1:98).
+    #[arg(long, value_name = "POSITION", default_value = "earliest", conflicts_with = "resume")]
     pub from: String,
-    /// Where to stop (exclusive): latest (the end when the replay starts), a time, or partition:offset pairs.
-    #[arg(long, default_value = "latest", conflicts_with = "resume")]
+    /// Where to stop (exclusive): latest (the end when the replay starts), a duration ago,
+    /// a time, or partition:offset pairs.
+    #[arg(long, value_name = "POSITION", default_value = "latest", conflicts_with = "resume")]
     pub to: String,
     /// Only these partitions (comma-separated).
     #[arg(long, value_delimiter = ',', conflicts_with = "resume")]
@@ -123,6 +202,8 @@ pub enum ProgressArg {
 
 #[derive(Debug, clap::Args)]
 pub struct SubscribeArgs {
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// Follow the alerts topic instead of the statements topic.
     #[arg(long, conflicts_with = "topic")]
     pub alerts: bool,
@@ -153,11 +234,14 @@ pub struct SubscribeArgs {
     /// Least extractor confidence, 0 to 1.
     #[arg(long)]
     pub min_confidence: Option<f32>,
-    /// Start this far back (90s, 30m, 2h, 7d) or at an RFC 3339 time.
-    #[arg(long, conflicts_with_all = ["from_beginning", "group"])]
-    pub since: Option<String>,
-    /// Start from the beginning of the topic.
-    #[arg(long)]
+    /// Where to start: latest (only new events), earliest (beginning), a duration ago
+    /// (90s, 30m, 2h, 7d), an RFC 3339 time, or partition:offset pairs (0:120,1:98; partitions
+    /// not listed from their beginning). With --group, only earliest or latest: where a group
+    /// without commits starts. `--since` is the same flag.
+    #[arg(long, alias = "since", value_name = "POSITION", default_value = "latest")]
+    pub from: String,
+    /// Start from the beginning of the topic (same as --from earliest).
+    #[arg(long, conflicts_with = "from")]
     pub from_beginning: bool,
     /// Keep following new events (the default).
     #[arg(long, overrides_with = "no_follow")]
@@ -194,6 +278,8 @@ pub enum ColorArg {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// Delivery guarantee (overrides kafka.guarantee).
     #[arg(long, value_enum)]
     pub guarantee: Option<crate::config::Guarantee>,
@@ -202,7 +288,14 @@ pub struct RunArgs {
 #[derive(Debug, Subcommand)]
 pub enum TopicsAction {
     /// Create the input, statements, alerts and dead-letter topics (existing ones are kept).
-    Create,
+    #[command(after_help = TOPICS_EXAMPLES)]
+    Create(TopicsCreateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TopicsCreateArgs {
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -227,4 +320,115 @@ pub struct ExtractArgs {
     /// Where to write rejected lines (JSONL with line number and reason).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("demarche").chain(args.iter().copied()))
+    }
+
+    fn kafka(args: &[&str]) -> KafkaArgs {
+        parse(args).unwrap().command.kafka_args().expect("a Kafka command").clone()
+    }
+
+    #[test]
+    fn every_kafka_command_takes_brokers_and_properties() {
+        let props = vec![("security.protocol".to_string(), "SSL".to_string()), ("client.id".into(), "a=b".into())];
+        for cmd in [&["run"][..], &["topics", "create"], &["replay"], &["subscribe"]] {
+            let mut args = cmd.to_vec();
+            args.extend(["-b", "k1:9092,k2:9092", "-X", "security.protocol=SSL", "-X", "client.id=a=b"]);
+            let k = kafka(&args);
+            assert_eq!(k.brokers.as_deref(), Some("k1:9092,k2:9092"), "{cmd:?}");
+            assert_eq!(k.properties, props, "{cmd:?}");
+            let mut args = cmd.to_vec();
+            args.extend(["--brokers", "k3:9092"]);
+            assert_eq!(kafka(&args).brokers.as_deref(), Some("k3:9092"), "{cmd:?}");
+        }
+        assert!(parse(&["extract"]).unwrap().command.kafka_args().is_none());
+        assert!(parse(&["extract", "-b", "x"]).is_err());
+    }
+
+    #[test]
+    fn a_malformed_property_is_refused_with_a_clear_message() {
+        for bad in ["security.protocol", "=SSL", " =x", "a b=c"] {
+            let err = parse(&["run", "-X", bad]).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
+            let text = err.to_string();
+            assert!(text.contains("-X") && text.contains(bad.trim_start()), "{text}");
+        }
+        // An empty value is a value (some properties are cleared that way).
+        assert_eq!(kafka(&["run", "-X", "sasl.password="]).properties, vec![("sasl.password".into(), "".into())]);
+    }
+
+    #[test]
+    fn brokers_and_properties_override_the_configuration() {
+        let mut cfg = Config::load_with_env(
+            None,
+            vec![
+                ("DEMARCHE__KAFKA__BROKERS".into(), "from-env:9092".into()),
+                ("DEMARCHE__KAFKA__CLIENT__CLIENT_ID".into(), "from-env".into()),
+                ("DEMARCHE__KAFKA__CLIENT__SOCKET_TIMEOUT_MS".into(), "5000".into()),
+            ],
+        )
+        .unwrap();
+        kafka(&["subscribe", "-b", "cli:9092", "-X", "client.id=cli", "-X", "acks=all"]).apply(&mut cfg);
+        assert_eq!(cfg.kafka.brokers, "cli:9092");
+        assert_eq!(cfg.kafka.client["client.id"], "cli");
+        assert_eq!(cfg.kafka.client["acks"], "all");
+        assert_eq!(cfg.kafka.client["socket.timeout.ms"], "5000");
+        // Without flags the configuration stands.
+        let before = cfg.kafka.brokers.clone();
+        kafka(&["run"]).apply(&mut cfg);
+        assert_eq!(cfg.kafka.brokers, before);
+    }
+
+    fn subscribe(args: &[&str]) -> SubscribeArgs {
+        let mut all = vec!["subscribe"];
+        all.extend(args);
+        match parse(&all).unwrap().command {
+            Command::Subscribe(a) => *a,
+            c => panic!("{c:?}"),
+        }
+    }
+
+    #[test]
+    fn subscribe_and_replay_share_the_from_vocabulary_and_the_old_flags_still_work() {
+        assert_eq!(subscribe(&[]).from, "latest");
+        assert_eq!(subscribe(&["--from", "2h"]).from, "2h");
+        assert_eq!(subscribe(&["--since", "2h"]).from, "2h");
+        assert_eq!(subscribe(&["--from", "0:12,1:5"]).from, "0:12,1:5");
+        let a = subscribe(&["--from-beginning"]);
+        assert!(a.from_beginning);
+        assert!(parse(&["subscribe", "--from-beginning", "--from", "2h"]).is_err());
+        assert!(parse(&["subscribe", "--since", "2h", "--from", "1h"]).is_err());
+        // Every value is one the shared parser reads, in replay and in subscribe alike.
+        for v in ["earliest", "beginning", "latest", "end", "2h", "30m", "7d", "2024-05-01T00:00:00Z", "0:120,1:98"] {
+            assert!(v.parse::<crate::replay::position::Position>().is_ok(), "{v}");
+            assert_eq!(subscribe(&["--from", v]).from, v);
+            let Command::Replay(r) = parse(&["replay", "--from", v]).unwrap().command else { panic!() };
+            assert_eq!(r.from, v);
+        }
+        let Command::Replay(r) = parse(&["replay"]).unwrap().command else { panic!() };
+        assert_eq!((r.from.as_str(), r.to.as_str()), ("earliest", "latest"));
+    }
+
+    #[test]
+    fn help_shows_examples_and_defaults() {
+        for cmd in [&["run"][..], &["topics", "create"], &["replay"], &["subscribe"]] {
+            let mut args = cmd.to_vec();
+            args.push("--help");
+            let err = parse(&args).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+            let help = err.to_string();
+            assert!(help.contains("Examples:") && help.contains("-b, --brokers <LIST>"), "{cmd:?}: {help}");
+            assert!(help.contains("-X <KEY=VALUE>"), "{help}");
+        }
+        let Err(e) = parse(&["subscribe", "--help"]) else { panic!() };
+        assert!(e.to_string().contains("[default: latest]"), "{e}");
+    }
 }

@@ -200,6 +200,25 @@ pub struct ServiceConfig {
     /// `alerts.toml` with the built-in data is the built-in rules.
     #[serde(default = "default_alerts_file")]
     pub alerts_file: PathBuf,
+    /// HTTP: a request header must arrive within this (also the keep-alive idle time).
+    #[serde(default = "default_http_header_read_timeout_ms")]
+    pub http_header_read_timeout_ms: u64,
+    /// HTTP: a connection that moves no byte for this long is closed.
+    #[serde(default = "default_http_idle_timeout_ms")]
+    pub http_idle_timeout_ms: u64,
+    /// HTTP: open connections at most; at the cap the quietest one is closed.
+    #[serde(default = "default_http_max_connections")]
+    pub http_max_connections: usize,
+}
+
+fn default_http_header_read_timeout_ms() -> u64 {
+    5_000
+}
+fn default_http_idle_timeout_ms() -> u64 {
+    30_000
+}
+fn default_http_max_connections() -> usize {
+    256
 }
 
 fn default_brokers() -> String {
@@ -420,7 +439,9 @@ impl Config {
         self.data_source = DataSource::Dir { path: dir, origin: "--data-dir".into() };
     }
 
-    fn check(&self) -> Result<(), ConfigError> {
+    /// Checks fields against each other; run again after command-line flags
+    /// (`-b`, `-X`) changed a loaded configuration.
+    pub fn check(&self) -> Result<(), ConfigError> {
         if self.extract.max_record_bytes < 64 {
             return Err(ConfigError::Check("extract.max_record_bytes must be at least 64".into()));
         }
@@ -435,6 +456,12 @@ impl Config {
                 "service.drain_timeout_ms ({}) must be shorter than transaction_timeout_ms ({}) and max_poll_interval_ms ({})",
                 s.drain_timeout_ms, s.transaction_timeout_ms, s.max_poll_interval_ms
             )));
+        }
+        if s.http_header_read_timeout_ms == 0 || s.http_idle_timeout_ms == 0 || s.http_max_connections == 0 {
+            return Err(ConfigError::Check(
+                "service.http_header_read_timeout_ms, http_idle_timeout_ms and http_max_connections must be at least 1"
+                    .into(),
+            ));
         }
         if s.http_addr.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Check(format!("service.http_addr {:?} is not an address:port", s.http_addr)));

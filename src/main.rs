@@ -64,14 +64,19 @@ macro_rules! summary {
 fn run(cli: Cli) -> anyhow::Result<()> {
     // Every ConfigError names its file or variable: no context to add.
     let mut cfg = Config::load(cli.config.as_deref())?;
-    if let Some(dir) = cli.data_dir {
+    if let Some(dir) = cli.data_dir.clone() {
         cfg.set_data_dir(dir);
+    }
+    if let Some(kafka) = cli.command.kafka_args() {
+        kafka.apply(&mut cfg);
+        // `-X message.max.bytes=...` takes part in the checks as the config file would.
+        cfg.check()?;
     }
     telemetry::init(cli.log_format.unwrap_or(cfg.log.format));
     match cli.command {
         Command::Extract(args) => extract(&cfg, args),
         Command::Run(args) => runtime()?.block_on(serve(cfg, args)),
-        Command::Topics { action: TopicsAction::Create } => runtime()?.block_on(create_topics(cfg)),
+        Command::Topics { action: TopicsAction::Create(_) } => runtime()?.block_on(create_topics(cfg)),
         Command::Quickstart(args) => runtime()?.block_on(quickstart(cfg, args)),
         Command::Replay(args) => runtime()?.block_on(replay(cfg, *args)),
         Command::Subscribe(args) => runtime()?.block_on(subscribe(cfg, *args)),
@@ -221,17 +226,12 @@ async fn subscribe(cfg: Config, args: SubscribeArgs) -> anyhow::Result<()> {
         min_confidence: args.min_confidence,
     })
     .context("filter")?;
-    let start = match (&args.since, args.from_beginning) {
-        (Some(s), _) => {
-            Start::Since(demarche::replay::position::parse_since(s, chrono::Utc::now()).context("--since")?)
-        }
-        (None, true) => Start::Beginning,
-        (None, false) => Start::Latest,
-    };
+    let start = Start::from_flags(&args.from, args.from_beginning, args.group.is_some()).context("--from")?;
     let stdout_tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let format = match args.format {
         SubscribeFormat::Json => Format::Json,
         SubscribeFormat::Pretty => Format::Pretty {
+            terminal: stdout_tty,
             color: match args.color {
                 ColorArg::Always => true,
                 ColorArg::Never => false,
@@ -263,16 +263,19 @@ async fn subscribe(cfg: Config, args: SubscribeArgs) -> anyhow::Result<()> {
 }
 
 fn extract(cfg: &Config, args: ExtractArgs) -> anyhow::Result<()> {
+    use demarche::cmd::extract::{ExtractError, Progress};
     let started = Instant::now();
+    // Before anything is opened for writing: creating the output would truncate the input.
+    cmd::extract::refuse_overwriting_input(&args.input, &args.output, args.rejects.as_deref())?;
     let pipeline = cmd::build_pipeline(cfg).context("loading lexicons and gazetteers")?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "resources loaded");
+    let mut total_bytes = None;
     let mut input: Box<dyn io::BufRead> = if args.input == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            File::open(&args.input).with_context(|| format!("opening {}", args.input))?,
-        ))
+        let file = File::open(&args.input).with_context(|| format!("opening {}", args.input))?;
+        total_bytes = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        Box::new(BufReader::with_capacity(1 << 20, file))
     };
     let mut output: Box<dyn Write> = if args.output == "-" {
         Box::new(io::stdout().lock())
@@ -283,22 +286,37 @@ fn extract(cfg: &Config, args: ExtractArgs) -> anyhow::Result<()> {
         Some(p) => Some(io::BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
         None => None,
     };
-    let summary = cmd::extract::run(
+    let mut progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        Progress::on(Box::new(std::io::stderr()), total_bytes)
+    } else {
+        Progress::off()
+    };
+    let result = cmd::extract::run_with_progress(
         &pipeline,
         &mut input,
         &mut output,
         rejects.as_mut().map(|w| w as &mut dyn Write),
         cfg.extract.max_record_bytes,
-    )?;
-    summary!(
-        cmd::extract::report(&summary, started),
-        read = summary.read,
-        extracted = summary.extracted,
-        rejected = summary.rejected,
-        statements = summary.statements,
-        blank = summary.blank,
-        bytes = summary.bytes,
-        elapsed_ms = started.elapsed().as_millis() as u64
+        &mut progress,
     );
-    Ok(())
+    progress.clear();
+    match result {
+        Ok(summary) => {
+            summary!(
+                cmd::extract::report(&summary, started),
+                read = summary.read,
+                extracted = summary.extracted,
+                rejected = summary.rejected,
+                statements = summary.statements,
+                blank = summary.blank,
+                bytes = summary.bytes,
+                elapsed_ms = started.elapsed().as_millis() as u64
+            );
+            Ok(())
+        }
+        // The reader of stdout went away (`| head`): stop reading and end quietly with
+        // status 0, as `head` asked for no more; no summary, since the run was cut short.
+        Err(ExtractError::Output(e)) if args.output == "-" && e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -4,6 +4,11 @@
 //! Arabic text is printed as written: terminals that implement the Unicode
 //! bidirectional algorithm show it right to left; the line never reorders
 //! or reverses characters itself, so copying a line copies the real text.
+//!
+//! Every field comes from article text, which anyone can write: each is
+//! passed through [`sanitize`] so that no escape sequence (colours, OSC 8
+//! links, a title change, cursor moves), backspace or bidi override in an
+//! article reaches the terminal, and no line break splits an event in two.
 
 use crate::event::StatementEvent;
 
@@ -12,6 +17,40 @@ const DIM: &str = "\x1b[2m";
 const BOLD: &str = "\x1b[1m";
 const CYAN: &str = "\x1b[36m";
 const YELLOW: &str = "\x1b[33m";
+
+/// Where a line goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours and weights.
+    pub color: bool,
+    /// The line goes to a terminal: the claim is wrapped in bidi isolates
+    /// (U+2068, U+2069) so right-to-left text does not reorder the rest of the
+    /// line. Never into a pipe or a file, where they would be stray characters.
+    pub terminal: bool,
+}
+
+/// Whether `c` changes the display rather than being part of the text:
+/// C0 and C1 controls, DEL, and the bidi embedding, override, isolate and
+/// mark characters (which could make a line read differently from its bytes).
+fn is_control(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        | '\u{200e}' | '\u{200f}' | '\u{61c}')
+}
+
+/// `s` fit for one line of a terminal: line breaks and tabs become spaces,
+/// every other control character (see [`is_control`]) is dropped. An escape
+/// sequence loses its ESC, so what remains prints as plain text.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => Some(' '),
+            c if is_control(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
 
 /// Shortens `s` to at most `max` characters, marking the cut with an ellipsis.
 pub fn shorten(s: &str, max: usize) -> String {
@@ -23,25 +62,86 @@ pub fn shorten(s: &str, max: usize) -> String {
     out
 }
 
-/// The line for one event; `color` adds ANSI styles (for a TTY).
-pub fn line(e: &StatementEvent, claim_width: usize, color: bool) -> String {
-    let (b, d, c, y, r) = if color { (BOLD, DIM, CYAN, YELLOW, RESET) } else { ("", "", "", "", "") };
-    let date = e.date.value.as_deref().unwrap_or("----------");
-    let mut who = e.actor.name.clone();
-    let extra: Vec<&str> = [e.actor.role.as_deref(), e.actor.country.as_deref()].into_iter().flatten().collect();
+/// The line for one event, every field [`sanitize`]d.
+pub fn line(e: &StatementEvent, claim_width: usize, style: Style) -> String {
+    let (b, d, c, y, r) = if style.color { (BOLD, DIM, CYAN, YELLOW, RESET) } else { ("", "", "", "", "") };
+    let date = sanitize(e.date.value.as_deref().unwrap_or("----------"));
+    let mut who = sanitize(&e.actor.name);
+    let extra: Vec<String> =
+        [e.actor.role.as_deref(), e.actor.country.as_deref()].into_iter().flatten().map(sanitize).collect();
     if !extra.is_empty() {
         who.push_str(&format!(" ({})", extra.join(", ")));
     }
     let targets = if e.targets.is_empty() {
         String::new()
     } else {
-        format!(" → {}", e.targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "))
+        format!(" → {}", e.targets.iter().map(|t| sanitize(&t.name)).collect::<Vec<_>>().join(", "))
     };
-    // U+2068/U+2069 isolate the claim so right-to-left text does not reorder the rest of the line.
+    // Sanitized before shortening, so a dropped control character does not cost a visible one.
+    let claim = shorten(&sanitize(&e.claim.text), claim_width);
+    let (fsi, pdi) = if style.terminal { ("\u{2068}", "\u{2069}") } else { ("", "") };
     format!(
-        "{d}{date}{r} · {b}{who}{r}{c}{targets}{r} · {y}{}{r} · \u{2068}{}\u{2069}{}",
-        e.claim.kind,
-        shorten(&e.claim.text, claim_width),
+        "{d}{date}{r} · {b}{who}{r}{c}{targets}{r} · {y}{}{r} · {fsi}{claim}{pdi}{}",
+        sanitize(&e.claim.kind),
         if e.headline { format!(" {d}[headline]{r}") } else { String::new() }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "a\x1b[31mred\x1b[0m \x1b]8;;http://evil.example/\x07link\x1b]8;;\x07 b\x08c \u{202e}txet\u{202c} \u{9b}2J\x7f\u{2066}x\u{2069}\u{200f}\u{61c}\nnext\r\tend";
+
+    fn event() -> StatementEvent {
+        let line = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/articles.jsonl")).unwrap();
+        let cfg = crate::config::Config::load_with_env(None, Vec::new()).unwrap();
+        let p = crate::cmd::build_pipeline(&cfg).unwrap();
+        p.process(line.lines().next().unwrap().as_bytes()).unwrap().events.remove(0)
+    }
+
+    fn no_controls(s: &str) {
+        assert!(!s.chars().any(is_control), "{s:?}");
+    }
+
+    #[test]
+    fn sanitize_drops_escapes_backspaces_and_bidi_controls() {
+        let clean = sanitize(HOSTILE);
+        no_controls(&clean);
+        assert_eq!(clean, "a[31mred[0m ]8;;http://evil.example/link]8;; bc txet 2Jx next  end");
+        // Plain text, Arabic included, is untouched.
+        assert_eq!(sanitize("قال الوزير «نعم» — ok"), "قال الوزير «نعم» — ok");
+    }
+
+    #[test]
+    fn every_printed_field_is_sanitized() {
+        let mut e = event();
+        e.actor.name = format!("Evil{HOSTILE}");
+        e.actor.role = Some(HOSTILE.into());
+        e.actor.country = Some("\x1b[2J".into());
+        e.claim.text = format!("{HOSTILE} and more");
+        e.date.value = Some("\x1b]0;title\x07".into());
+        if let Some(t) = e.targets.first_mut() {
+            t.name = HOSTILE.into();
+        }
+        for style in [Style::default(), Style { color: false, terminal: true }] {
+            let line = line(&e, 500, style);
+            let body: String = line.chars().filter(|c| !matches!(c, '\u{2068}' | '\u{2069}')).collect();
+            no_controls(&body);
+            assert!(line.contains("Evila[31mred"), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_claim_is_isolated_on_a_terminal_only() {
+        let e = event();
+        let piped = line(&e, 80, Style::default());
+        assert!(!piped.contains(['\u{2068}', '\u{2069}']), "{piped:?}");
+        let tty = line(&e, 80, Style { color: false, terminal: true });
+        assert_eq!(tty.matches('\u{2068}').count(), 1, "{tty:?}");
+        assert!(tty.contains(&format!("\u{2068}{}\u{2069}", shorten(&e.claim.text, 80))), "{tty:?}");
+        // Colour is the only escape, and only when asked for.
+        assert!(!piped.contains('\x1b'));
+        assert!(line(&e, 80, Style { color: true, terminal: true }).contains("\x1b[1m"));
+    }
 }

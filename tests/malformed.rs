@@ -209,3 +209,58 @@ fn an_empty_input_reads_nothing() {
     assert_eq!(summary, Summary::default());
     assert!(events.is_empty() && rejects.is_empty());
 }
+
+#[test]
+fn a_byte_order_mark_before_the_first_line_is_skipped() {
+    let plain = run_on(format!("{}\n{}\n", en("bom-1"), ar("bom-2")).as_bytes());
+    let with_bom = run_on(format!("\u{feff}{}\n{}\n", en("bom-1"), ar("bom-2")).as_bytes());
+    assert_eq!(with_bom.summary.rejected, 0, "{:?}", with_bom.rejects);
+    assert_eq!(with_bom.summary.extracted, 2);
+    assert_eq!(with_bom.events, plain.events, "the mark changes nothing in the events");
+    // A mark alone on the first line leaves a blank line.
+    let alone = run_on(format!("\u{feff}\n{}\n", en("bom-3")).as_bytes());
+    assert_eq!((alone.summary.blank, alone.summary.extracted, alone.summary.rejected), (1, 1, 0));
+    // Only the start of the input: a mark inside the stream is still a bad line.
+    let later = run_on(format!("{}\n\u{feff}{}\n", en("bom-4"), en("bom-5")).as_bytes());
+    let kinds: Vec<(u64, &str)> =
+        later.rejects.iter().map(|r| (r["line"].as_u64().unwrap(), r["kind"].as_str().unwrap())).collect();
+    assert_eq!(kinds, [(2, "not_json")]);
+}
+
+#[test]
+fn published_at_is_validated_whole_not_on_its_first_ten_characters() {
+    let with = |id: &str, published: &str| {
+        json!({"id": id, "lang": "en", "published_at": published,
+               "body": "Russian Foreign Minister Sergei Lavrov said on Monday that talks would resume."})
+        .to_string()
+    };
+    let bad =
+        ["2016-05-03garbage", "2016-05-03T25:00:00Z", "2016-02-30", "2016-05-03T09:61:00", "2016-05-03 09:00 GMT"];
+    // RFC 3339, a plain date, and the ISO 8601 local times feeds write (the shared corpus has some).
+    let good = [
+        "2016-05-03",
+        "2016-05-03T09:00:00Z",
+        "2016-05-03T09:00:00.123+03:00",
+        "2016-05-03 09:00",
+        "2016-05-03T185600",
+    ];
+    let mut input = String::new();
+    for (i, p) in bad.iter().chain(&good).enumerate() {
+        input.push_str(&with(&format!("a{i}"), p));
+        input.push('\n');
+    }
+    let Outcome { summary, events, rejects } = run_on(input.as_bytes());
+    assert_eq!((summary.rejected, summary.extracted), (bad.len() as u64, good.len() as u64), "{rejects:?}");
+    for (r, p) in rejects.iter().zip(bad) {
+        assert_eq!(r["kind"], "invalid_field", "{r}");
+        let reason = r["reason"].as_str().unwrap();
+        assert!(reason.contains("published_at") && reason.contains(p), "{reason}");
+    }
+    // Valid values go through unchanged, and the day written anchors the dates.
+    for (i, p) in good.iter().enumerate() {
+        let id = format!("a{}", bad.len() + i);
+        let e = events.iter().find(|e| e.article.id == id && !e.headline).expect("an event");
+        assert_eq!(e.article.published_at.as_deref(), Some(*p));
+        assert_eq!(e.date.value.as_deref(), Some("2016-05-02"), "Monday before {p}");
+    }
+}

@@ -126,9 +126,13 @@ async fn each_filter_returns_exactly_the_matching_events_in_both_formats() {
         assert_eq!(got, want, "{name}: json");
 
         let (pretty, _) =
-            lines(&cfg, &request(&cfg.kafka.statements_topic, spec, Format::Pretty { color: false })).await;
-        let mut want_lines: Vec<String> =
-            events.iter().filter(|e| check(e)).map(|e| demarche::pretty::line(e, 80, false)).collect();
+            lines(&cfg, &request(&cfg.kafka.statements_topic, spec, Format::Pretty { color: false, terminal: false }))
+                .await;
+        let mut want_lines: Vec<String> = events
+            .iter()
+            .filter(|e| check(e))
+            .map(|e| demarche::pretty::line(e, 80, demarche::pretty::Style::default()))
+            .collect();
         let mut pretty = pretty;
         want_lines.sort();
         pretty.sort();
@@ -156,7 +160,8 @@ async fn alerts_are_filtered_on_their_statement_and_say_their_rule() {
         json.iter().map(|l| serde_json::from_str::<demarche::alerts::Alert>(l).unwrap().alert_id).collect();
     got.sort();
     assert_eq!(got, want);
-    let (pretty, _) = lines(&cfg, &request(&cfg.kafka.alerts_topic, spec, Format::Pretty { color: true })).await;
+    let (pretty, _) =
+        lines(&cfg, &request(&cfg.kafka.alerts_topic, spec, Format::Pretty { color: true, terminal: false })).await;
     assert_eq!(pretty.len(), want.len());
     assert!(pretty.iter().all(|l| l.starts_with("\x1b[1;31m[") && l.contains('\x1b')), "{pretty:?}");
 }

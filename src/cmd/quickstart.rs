@@ -159,7 +159,11 @@ pub async fn run(
             Ok(Ok(m)) => {
                 if let Some(Ok(e)) = m.payload().map(serde_json::from_slice::<StatementEvent>) {
                     if seen.insert(e.event_id.clone()) {
-                        writeln!(out, "{}", crate::pretty::line(&e, 90, color))?;
+                        writeln!(
+                            out,
+                            "{}",
+                            crate::pretty::line(&e, 90, crate::pretty::Style { color, terminal: color })
+                        )?;
                     }
                 }
             }

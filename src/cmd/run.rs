@@ -71,7 +71,8 @@ pub async fn start(cfg: Config, pipeline: Arc<Pipeline>, shutdown: CancellationT
     let health = Arc::new(Health::new());
     let progress = Arc::new(Progress::default());
     let addr: SocketAddr = cfg.service.http_addr.parse().expect("checked when the config loaded");
-    let (http_addr, _http) = http::serve(addr, metrics.clone(), health.clone(), shutdown.clone())
+    let limits = http::HttpLimits::from_config(&cfg.service);
+    let (http_addr, _http) = http::serve_with(addr, limits, metrics.clone(), health.clone(), shutdown.clone())
         .await
         .map_err(|e| RunError::Listen { addr: cfg.service.http_addr.clone(), source: e })?;
     tracing::info!(%http_addr, "metrics on http://{http_addr}/metrics");

@@ -35,19 +35,66 @@ pub enum SubscribeError {
     Output(#[from] std::io::Error),
 }
 
-/// Where reading starts (without a group; a group resumes from its commits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where reading starts (without a group; a group resumes from its commits,
+/// and only `Beginning` or `Latest` say where a group without commits starts).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
     Beginning,
     /// Only events published to the topic from now on.
     Latest,
     /// Records whose timestamp is at or after this time.
     Since(DateTime<Utc>),
+    /// These offsets; partitions not listed are read from their beginning.
+    Offsets(BTreeMap<i32, i64>),
+}
+
+impl Start {
+    /// The start `--from` names (the vocabulary of `replay --from`).
+    pub fn from_position(p: Position) -> Start {
+        match p {
+            Position::Earliest => Start::Beginning,
+            Position::Latest => Start::Latest,
+            Position::Time(t) => Start::Since(t),
+            Position::Offsets(o) => Start::Offsets(o),
+        }
+    }
+
+    /// The start `--from` (or `--from-beginning`) asks for. A group resumes
+    /// from its commits: with one, only where a group without commits starts
+    /// (earliest or latest) can be given.
+    pub fn from_flags(from: &str, from_beginning: bool, group: bool) -> Result<Start, StartError> {
+        let start = if from_beginning { Start::Beginning } else { Start::from_position(from.parse()?) };
+        if group && !matches!(start, Start::Beginning | Start::Latest) {
+            return Err(StartError::WithGroup(from.to_string()));
+        }
+        Ok(start)
+    }
+
+    fn position(&self) -> Position {
+        match self {
+            Start::Beginning => Position::Earliest,
+            Start::Latest => Position::Latest,
+            Start::Since(t) => Position::Time(*t),
+            Start::Offsets(o) => Position::Offsets(o.clone()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Position(#[from] crate::replay::position::PositionError),
+    #[error("`{0}` with --group: a group resumes from its commits; only earliest or latest (where a group without commits starts) can be given")]
+    WithGroup(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    Pretty { color: bool },
+    /// `terminal`: the output is a terminal (bidi isolates around the claim).
+    Pretty {
+        color: bool,
+        terminal: bool,
+    },
     Json,
 }
 
@@ -100,13 +147,13 @@ fn line(item: &Item, payload: &[u8], format: Format, width: usize) -> Vec<u8> {
     match format {
         // The record as published, byte for byte (compact JSON: one line).
         Format::Json => payload.to_vec(),
-        Format::Pretty { color } => {
+        Format::Pretty { color, terminal } => {
             let mut s = String::new();
             if let Item::Alert(a) = item {
                 let (b, r) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("", "") };
-                s.push_str(&format!("{b}[{} {}]{r} ", a.severity.as_str(), a.rule));
+                s.push_str(&format!("{b}[{} {}]{r} ", a.severity.as_str(), crate::pretty::sanitize(&a.rule)));
             }
-            s.push_str(&crate::pretty::line(item.event(), width, color));
+            s.push_str(&crate::pretty::line(item.event(), width, crate::pretty::Style { color, terminal }));
             s.into_bytes()
         }
     }
@@ -174,11 +221,7 @@ pub async fn run(
     // The end of each partition now: where --no-follow stops.
     let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
     {
-        let from = match req.start {
-            Start::Beginning => Position::Earliest,
-            Start::Latest => Position::Latest,
-            Start::Since(t) => Position::Time(t),
-        };
+        let from = req.start.position();
         let ranges = offsets::resolve(cfg, &req.topic, None, &from, &Position::Latest)?;
         match &req.group {
             None => {
@@ -302,6 +345,19 @@ mod tests {
     }
 
     #[test]
+    fn the_start_is_read_from_the_from_vocabulary() {
+        assert_eq!(Start::from_flags("latest", false, false).unwrap(), Start::Latest);
+        assert_eq!(Start::from_flags("latest", true, false).unwrap(), Start::Beginning);
+        assert_eq!(Start::from_flags("beginning", false, true).unwrap(), Start::Beginning);
+        assert!(matches!(Start::from_flags("2h", false, false).unwrap(), Start::Since(_)));
+        let Start::Offsets(o) = Start::from_flags("0:5,2:9", false, false).unwrap() else { panic!() };
+        assert_eq!(o.into_iter().collect::<Vec<_>>(), [(0, 5), (2, 9)]);
+        assert!(matches!(Start::from_flags("2h", false, true), Err(StartError::WithGroup(_))));
+        assert!(matches!(Start::from_flags("0:5", false, true), Err(StartError::WithGroup(_))));
+        assert!(matches!(Start::from_flags("yesterday", false, false), Err(StartError::Position(_))));
+    }
+
+    #[test]
     fn json_lines_are_the_record_as_published_and_pretty_lines_name_the_rule() {
         let e = event();
         let s = serde_json::to_vec(&e).unwrap();
@@ -315,8 +371,13 @@ mod tests {
             statement: e.clone(),
         };
         let raw = serde_json::to_vec(&a).unwrap();
-        let pretty =
-            String::from_utf8(line(&Item::parse(&raw).unwrap(), &raw, Format::Pretty { color: false }, 80)).unwrap();
+        let pretty = String::from_utf8(line(
+            &Item::parse(&raw).unwrap(),
+            &raw,
+            Format::Pretty { color: false, terminal: false },
+            80,
+        ))
+        .unwrap();
         assert!(pretty.starts_with("[critical rule-x] "), "{pretty}");
         assert!(pretty.contains(&e.actor.name));
     }
