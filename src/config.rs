@@ -172,6 +172,15 @@ pub struct ServiceConfig {
     /// Alert rules, relative to the data directory.
     #[serde(default = "default_alerts_file")]
     pub alerts_file: PathBuf,
+    /// Start-up checks (brokers reachable, topics present, transactions
+    /// supported) give up after this long, with one line saying what is wrong.
+    #[serde(default = "default_startup_timeout_ms")]
+    pub startup_timeout_ms: u64,
+    /// The consumer failing for longer than this without reading a record
+    /// (no broker, say) turns /healthz to 503 and stops the service with an
+    /// error, so a supervisor restarts it and alerts; 0 disables.
+    #[serde(default = "default_consumer_error_timeout_ms")]
+    pub consumer_error_timeout_ms: u64,
 }
 
 fn default_brokers() -> String {
@@ -218,6 +227,12 @@ fn default_transaction_timeout_ms() -> u64 {
 }
 fn default_statistics_interval_ms() -> u64 {
     5_000
+}
+fn default_startup_timeout_ms() -> u64 {
+    10_000
+}
+fn default_consumer_error_timeout_ms() -> u64 {
+    60_000
 }
 fn default_alerts_file() -> PathBuf {
     PathBuf::from("alerts.toml")
@@ -324,6 +339,9 @@ impl Config {
                 "service.drain_timeout_ms ({}) must be shorter than transaction_timeout_ms ({}) and max_poll_interval_ms ({})",
                 s.drain_timeout_ms, s.transaction_timeout_ms, s.max_poll_interval_ms
             )));
+        }
+        if s.startup_timeout_ms == 0 {
+            return Err(ConfigError::Check("service.startup_timeout_ms must be at least 1".into()));
         }
         if s.http_addr.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Check(format!("service.http_addr {:?} is not an address:port", s.http_addr)));
