@@ -183,3 +183,20 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_once_on_a_broker_without_transactions_fails_at_start_saying_so() {
+    let Some(brokers) = test_brokers() else { return };
+    let mut cfg = config(&brokers, "tansu-notxn");
+    cfg.kafka.guarantee = demarche::config::Guarantee::ExactlyOnce;
+    create_topics(&cfg).await;
+    let token = CancellationToken::new();
+    let running = demarche::cmd::run::start(cfg, pipeline(), token.clone()).await.unwrap();
+    let health = running.health.clone();
+    let result = tokio::time::timeout(Duration::from_secs(15), running.task).await.expect("fails within 15 s");
+    let e = result.unwrap().unwrap_err().to_string();
+    assert!(e.contains("does not support transactions") && e.contains("EndTxn"), "{e}");
+    assert!(e.contains("--guarantee at_least_once"), "{e}");
+    assert!(!health.ready().0, "never reported ready");
+    token.cancel();
+}
