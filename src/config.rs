@@ -209,6 +209,15 @@ pub struct ServiceConfig {
     /// HTTP: open connections at most; at the cap the quietest one is closed.
     #[serde(default = "default_http_max_connections")]
     pub http_max_connections: usize,
+    /// Start-up checks (brokers reachable, topics present, transactions
+    /// supported) give up after this long, with one line saying what is wrong.
+    #[serde(default = "default_startup_timeout_ms")]
+    pub startup_timeout_ms: u64,
+    /// The consumer failing for longer than this without reading a record
+    /// (no broker, say) turns /healthz to 503 and stops the service with an
+    /// error, so a supervisor restarts it and alerts; 0 disables.
+    #[serde(default = "default_consumer_error_timeout_ms")]
+    pub consumer_error_timeout_ms: u64,
 }
 
 fn default_http_header_read_timeout_ms() -> u64 {
@@ -265,6 +274,12 @@ fn default_transaction_timeout_ms() -> u64 {
 }
 fn default_statistics_interval_ms() -> u64 {
     5_000
+}
+fn default_startup_timeout_ms() -> u64 {
+    10_000
+}
+fn default_consumer_error_timeout_ms() -> u64 {
+    60_000
 }
 /// The default `service.alerts_file`.
 pub const DEFAULT_ALERTS_FILE: &str = "alerts.toml";
@@ -462,6 +477,9 @@ impl Config {
                 "service.http_header_read_timeout_ms, http_idle_timeout_ms and http_max_connections must be at least 1"
                     .into(),
             ));
+        }
+        if s.startup_timeout_ms == 0 {
+            return Err(ConfigError::Check("service.startup_timeout_ms must be at least 1".into()));
         }
         if s.http_addr.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Check(format!("service.http_addr {:?} is not an address:port", s.http_addr)));

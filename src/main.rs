@@ -75,7 +75,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(cli.log_format.unwrap_or(cfg.log.format));
     match cli.command {
         Command::Extract(args) => extract(&cfg, args),
-        Command::Run(args) => runtime()?.block_on(serve(cfg, args)),
+        Command::Run(args) => {
+            let rt = runtime()?;
+            let result = rt.block_on(serve(cfg, args));
+            // A signal may have interrupted a blocking Kafka call (a metadata request,
+            // init_transactions) that still holds a thread: exit without waiting for it.
+            rt.shutdown_timeout(std::time::Duration::from_millis(500));
+            result
+        }
         Command::Topics { action: TopicsAction::Create(_) } => runtime()?.block_on(create_topics(cfg)),
         Command::Quickstart(args) => runtime()?.block_on(quickstart(cfg, args)),
         Command::Replay(args) => runtime()?.block_on(replay(cfg, *args)),

@@ -185,3 +185,59 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_once_on_a_broker_without_transactions_fails_at_start_saying_so() {
+    let Some(brokers) = test_brokers() else { return };
+    let mut cfg = config(&brokers, "tansu-notxn");
+    cfg.kafka.guarantee = demarche::config::Guarantee::ExactlyOnce;
+    create_topics(&cfg).await;
+    let token = CancellationToken::new();
+    let running = demarche::cmd::run::start(cfg, pipeline(), token.clone()).await.unwrap();
+    let health = running.health.clone();
+    let result = tokio::time::timeout(Duration::from_secs(15), running.task).await.expect("fails within 15 s");
+    let e = result.unwrap().unwrap_err().to_string();
+    assert!(e.contains("does not support transactions") && e.contains("EndTxn"), "{e}");
+    assert!(e.contains("--guarantee at_least_once"), "{e}");
+    assert!(!health.ready().0, "never reported ready");
+    token.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_of_partitions_revoked_while_a_batch_lingers_are_not_produced() {
+    let Some(brokers) = test_brokers() else { return };
+    let mut cfg = broker_config(&brokers, "tansu-revoke");
+    // A batch that lingers long enough for a second instance to join the group meanwhile.
+    cfg.service.batch_linger_ms = 8_000;
+    cfg.service.batch_max_records = 10_000;
+    create_topics(&cfg).await;
+    let records = inputs();
+    let (want_ids, _) = expected(&records);
+
+    let (ta, tb) = (CancellationToken::new(), CancellationToken::new());
+    let a = demarche::cmd::run::start(cfg.clone(), pipeline(), ta.clone()).await.unwrap();
+    let ha = a.health.clone();
+    wait_until(Duration::from_secs(60), "the first instance is assigned", || ha.ready().0).await;
+    produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
+    // The first instance's batch is filling; the join revokes its partitions meanwhile.
+    let mut cfg_b = cfg.clone();
+    cfg_b.kafka.transactional_id = Some(format!("{}-b", cfg.kafka.transactional_id()));
+    let b = demarche::cmd::run::start(cfg_b, pipeline(), tb.clone()).await.unwrap();
+    wait_until(Duration::from_secs(120), "the pair commits every record", || {
+        committed(&brokers, &cfg) >= records.len() as i64
+    })
+    .await;
+    ta.cancel();
+    tb.cancel();
+    a.task.await.unwrap().unwrap();
+    b.task.await.unwrap().unwrap();
+
+    let counts = id_counts(&brokers, &cfg.kafka.statements_topic);
+    for id in &want_ids {
+        assert!(counts.contains_key(id), "event {id} lost");
+    }
+    let duplicated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(duplicated.is_empty(), "outputs written for revoked partitions: {duplicated:?}");
+    let dropped = a.progress.revoked_dropped.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(dropped > 0, "the lingering batch held records of revoked partitions");
+}

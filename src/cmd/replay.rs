@@ -34,6 +34,7 @@ use crate::replay::rate::RateLimiter;
 use crate::replay::window::{self, PublishedWindow, Selection, TimeWindow};
 use crate::replay::Summary;
 use crate::service::offsets::{self, OffsetsError};
+use crate::service::preflight::{self, Needs, PreflightError};
 use crate::service::publish::{self, apply_passthrough, client_config, detach, Extraction, ReaderContext};
 use crate::service::records::{headers, InputRecord, OutputRecord, OutputTopics};
 
@@ -43,6 +44,8 @@ pub enum ReplayError {
     Kafka(#[from] KafkaError),
     #[error(transparent)]
     Offsets(#[from] OffsetsError),
+    #[error(transparent)]
+    Preflight(#[from] PreflightError),
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     #[error(transparent)]
@@ -163,6 +166,9 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<Report, ReplayError> {
     let started = Instant::now();
+    // A resumed replay reads the topic its checkpoint names, which existed when it was planned.
+    let topics = if req.resume == Resume::No { std::slice::from_ref(&req.input_topic) } else { &[] };
+    preflight::check(cfg, Needs { topics, transactions: false }).await?;
     let version = pipeline.extractor().version().to_string();
     let (mut state, resumed) = start_state(cfg, &req, &version)?;
     if state.done {

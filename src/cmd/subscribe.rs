@@ -23,6 +23,7 @@ use crate::event::StatementEvent;
 use crate::replay::position::Position;
 use crate::replay::window::TimeWindow;
 use crate::service::offsets::{self, OffsetsError};
+use crate::service::preflight::{self, Needs, PreflightError};
 use crate::service::publish::{apply_passthrough, client_config, ReaderContext};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,8 @@ pub enum SubscribeError {
     Kafka(#[from] KafkaError),
     #[error(transparent)]
     Offsets(#[from] OffsetsError),
+    #[error(transparent)]
+    Preflight(#[from] PreflightError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -208,6 +211,7 @@ pub async fn run(
     out: &mut (dyn Write + Send),
     shutdown: CancellationToken,
 ) -> Result<Report, SubscribeError> {
+    preflight::check(cfg, Needs { topics: std::slice::from_ref(&req.topic), transactions: false }).await?;
     let from_beginning = req.start == Start::Beginning;
     let c = consumer(cfg, req.group.as_deref(), from_beginning)?;
     let mut report = Report::default();

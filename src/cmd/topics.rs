@@ -10,7 +10,16 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Config;
+use crate::service::preflight::{self, Needs, PreflightError};
 use crate::service::publish::{apply_passthrough, client_config};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TopicsError {
+    #[error(transparent)]
+    Preflight(#[from] PreflightError),
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+}
 
 /// What happened to each topic.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,7 +36,9 @@ pub fn all_topics(cfg: &Config) -> Vec<String> {
     t
 }
 
-pub async fn create(cfg: &Config) -> Result<Vec<(String, TopicOutcome)>, KafkaError> {
+pub async fn create(cfg: &Config) -> Result<Vec<(String, TopicOutcome)>, TopicsError> {
+    // Unreachable brokers are one clear line, not a 30 s wait on the admin request.
+    preflight::check(cfg, Needs::default()).await?;
     let mut c = client_config(cfg);
     apply_passthrough(&mut c, cfg);
     let admin: AdminClient<DefaultClientContext> = c.create()?;
@@ -44,7 +55,7 @@ pub async fn create(cfg: &Config) -> Result<Vec<(String, TopicOutcome)>, KafkaEr
             Ok(name) => out.push((name, TopicOutcome::Created)),
             Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => out.push((name, TopicOutcome::Existed)),
             Err((name, code)) => {
-                return Err(KafkaError::AdminOp(code))
+                return Err(KafkaError::AdminOp(code).into())
                     .inspect_err(|_| tracing::error!(topic = %name, %code, "create failed"))
             }
         }

@@ -14,13 +14,22 @@
 //! - `at_least_once`: the idempotent producer sends the outputs; offsets are
 //!   committed only when every delivery is acknowledged.
 //!
-//! Nothing is in flight while the consumer polls, so a rebalance never takes
-//! a partition with uncommitted work, and the poll loop is never away longer
-//! than one batch (milliseconds), far below `max.poll.interval.ms`.
+//! Rebalances happen only while the consumer polls, that is while a batch
+//! fills: records of a partition revoked then are dropped from the batch
+//! before anything is produced (the partition's next owner reads them again
+//! from the committed offset), so no output is ever written for a partition
+//! this instance no longer owns. The poll loop is never away longer than one
+//! batch (milliseconds), far below `max.poll.interval.ms`.
+//!
+//! Before consuming, the start-up checks of [`super::preflight`] run (brokers,
+//! input topics, transactions for exactly_once); every start-up phase gives
+//! way to a shutdown signal. Consumer errors back off exponentially (100 ms
+//! doubling to 5 s); errors without a record read for longer than
+//! `service.consumer_error_timeout_ms` stop the service (see [`Health`]).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
@@ -33,7 +42,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::health::Health;
 use super::metrics::Metrics;
-use super::publish::{apply_passthrough, client_config, deliver, detach, enqueue, idempotent_producer, Extraction};
+use super::preflight::{self, Needs, PreflightError};
+use super::publish::{
+    apply_passthrough, client_config, deliver, detach, enqueue, idempotent_producer, log_client_error, Extraction,
+};
 use super::records::{self, InputRecord, OutputRecord, OutputTopics};
 use crate::alerts::AlertRules;
 use crate::config::{Config, Guarantee};
@@ -50,6 +62,14 @@ pub enum ServiceError {
     Delivery { attempts: u32, source: KafkaError },
     #[error("extraction thread pool: {0}")]
     Pool(String),
+    #[error(transparent)]
+    Preflight(#[from] PreflightError),
+    #[error("interrupted by a signal while {0}; nothing was consumed")]
+    Interrupted(&'static str),
+    #[error("{0}; stopping so that a supervisor restarts the service")]
+    ConsumerFailing(String),
+    #[error("could not rewind {} partition {} to offset {} after a batch that was not committed ({}); stopping rather than risk committing past it", .0.topic, .0.partition, .0.offset, .0.error)]
+    Rewind(Box<RewindFailure>),
 }
 
 /// Counters a caller can watch while the service runs (the quick start
@@ -62,6 +82,9 @@ pub struct Progress {
     pub dead_letters: AtomicU64,
     pub batches: AtomicU64,
     pub aborted: AtomicU64,
+    /// Records dropped from a batch because their partition was revoked
+    /// while it filled (their next owner reads them again).
+    pub revoked_dropped: AtomicU64,
 }
 
 impl Progress {
@@ -80,24 +103,35 @@ pub struct Service {
     pub progress: Arc<Progress>,
 }
 
-/// Rebalance and statistics callbacks: logs, readiness, consumer lag.
+/// Partitions revoked since the batch being filled last looked.
+type Revoked = Arc<Mutex<Vec<(String, i32)>>>;
+
+/// Rebalance, statistics and error callbacks: logs, readiness, consumer lag,
+/// and the partitions revoked while a batch fills.
 struct Context {
     metrics: Arc<Metrics>,
     health: Arc<Health>,
+    revoked: Revoked,
 }
 
 impl ClientContext for Context {
     fn stats(&self, statistics: Statistics) {
         self.metrics.record_statistics(&statistics);
     }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        log_client_error(&error, reason);
+    }
 }
 
 impl ConsumerContext for Context {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
-            // Nothing is in flight while the consumer polls: every batch was committed (or
-            // aborted and will be re-read by the next owner) before this callback can run.
+            // This runs inside a poll, so only while a batch fills: the batch drops what it
+            // holds of these partitions (see `next_batch`); earlier batches are committed.
             tracing::info!(partitions = tpl.count(), "partitions revoked");
+            let mut revoked = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
+            revoked.extend(tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())));
         }
     }
 
@@ -113,7 +147,7 @@ impl ConsumerContext for Context {
 }
 
 impl Service {
-    fn consumer(&self) -> Result<StreamConsumer<Context>, ServiceError> {
+    fn consumer(&self, revoked: Revoked) -> Result<StreamConsumer<Context>, ServiceError> {
         let mut c = client_config(&self.cfg);
         let s = &self.cfg.service;
         c.set("group.id", &self.cfg.kafka.group_id)
@@ -125,7 +159,7 @@ impl Service {
             .set("session.timeout.ms", s.max_poll_interval_ms.min(45_000).to_string())
             .set("statistics.interval.ms", s.statistics_interval_ms.to_string());
         apply_passthrough(&mut c, &self.cfg);
-        let ctx = Context { metrics: self.metrics.clone(), health: self.health.clone() };
+        let ctx = Context { metrics: self.metrics.clone(), health: self.health.clone(), revoked };
         c.create_with_context(ctx).map_err(ServiceError::Client)
     }
 
@@ -142,17 +176,30 @@ impl Service {
     /// Runs until `shutdown` is cancelled (then drains and commits within
     /// `service.drain_timeout_ms`) or a fatal error.
     pub async fn run(&self, shutdown: CancellationToken) -> Result<(), ServiceError> {
-        let consumer = Arc::new(self.consumer()?);
-        let producer = self.producer()?;
         let eos = self.cfg.kafka.guarantee == Guarantee::ExactlyOnce;
         let txn_timeout = Duration::from_millis(self.cfg.service.transaction_timeout_ms);
+        self.health.set_consumer_error_limit(self.cfg.service.consumer_error_timeout_ms);
+        // Each start-up phase gives way to a signal. A blocking call it leaves behind
+        // (a metadata request, init_transactions) is not waited for: `demarche run`
+        // shuts its runtime down without waiting for blocking threads.
+        let needs = Needs { topics: &self.cfg.kafka.input_topics, transactions: eos };
+        tokio::select! {
+            r = preflight::check(&self.cfg, needs) => r?,
+            _ = shutdown.cancelled() => return Err(ServiceError::Interrupted("checking the Kafka brokers")),
+        }
+        let producer = self.producer()?;
         if eos {
             let p = producer.clone();
-            tokio::task::spawn_blocking(move || p.init_transactions(txn_timeout))
-                .await
-                .expect("init task")
-                .map_err(ServiceError::Client)?;
+            let init = tokio::task::spawn_blocking(move || p.init_transactions(txn_timeout));
+            tokio::select! {
+                r = init => r.expect("init task").map_err(ServiceError::Client)?,
+                _ = shutdown.cancelled() => {
+                    return Err(ServiceError::Interrupted("initialising transactions (init_transactions)"))
+                }
+            }
         }
+        let revoked = Revoked::default();
+        let consumer = Arc::new(self.consumer(revoked.clone())?);
         self.health.set_producer_ok(true);
         let topics: Vec<&str> = self.cfg.kafka.input_topics.iter().map(String::as_str).collect();
         consumer.subscribe(&topics).map_err(ServiceError::Client)?;
@@ -169,16 +216,36 @@ impl Service {
 
         let linger = Duration::from_millis(self.cfg.service.batch_linger_ms);
         let mut failures = 0u32;
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+        // A record taken while skipping queued errors: the next batch starts with it.
+        let mut carried: Option<InputRecord> = None;
         let result = loop {
             if shutdown.is_cancelled() {
                 break Ok(());
             }
-            let batch = self.next_batch(&consumer, linger, &shutdown).await;
+            if let Some(why) = self.health.consumer_broken() {
+                let e = ServiceError::ConsumerFailing(why);
+                self.health.set_fatal(&e.to_string());
+                break Err(e);
+            }
+            let batch = self.next_batch(&consumer, carried.take(), &revoked, linger, &shutdown).await;
             let batch = match batch {
                 Ok(b) if b.is_empty() => continue,
-                Ok(b) => b,
+                Ok(b) => {
+                    backoff.reset();
+                    b
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "consumer error");
+                    if self.health.consumer_failing_for_ms().is_none() {
+                        backoff.reset();
+                    }
+                    self.health.consumer_error(&e.to_string());
+                    log_client_error(&e, "consumer");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff.next_wait()) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
+                    carried = self.skip_queued_errors(&consumer).await;
                     continue;
                 }
             };
@@ -199,7 +266,9 @@ impl Service {
                     failures = 0;
                     self.account(&batch, &outcomes)
                 }
-                Err(e @ ServiceError::FatalTransaction(_)) | Err(e @ ServiceError::Delivery { .. }) => {
+                Err(e @ ServiceError::FatalTransaction(_))
+                | Err(e @ ServiceError::Delivery { .. })
+                | Err(e @ ServiceError::Rewind(_)) => {
                     self.health.set_fatal(&e.to_string());
                     break Err(e);
                 }
@@ -230,26 +299,42 @@ impl Service {
         result
     }
 
-    /// Waits for the first record, then takes what arrives within `linger`,
-    /// up to the batch size.
+    /// Waits for the first record (or starts with `first`), then takes what
+    /// arrives within `linger`, up to the batch size. Records of partitions
+    /// revoked meanwhile are dropped. Empty after a second without records,
+    /// so the loop can check the consumer's health.
     async fn next_batch(
         &self,
         consumer: &StreamConsumer<Context>,
+        first: Option<InputRecord>,
+        revoked: &Revoked,
         linger: Duration,
         shutdown: &CancellationToken,
     ) -> Result<Vec<InputRecord>, KafkaError> {
         let max = self.cfg.service.batch_max_records;
         let mut batch = Vec::with_capacity(max.min(1024));
-        let first = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(batch),
-            m = consumer.recv() => m?,
+        let first = match first {
+            Some(r) => r,
+            None => tokio::select! {
+                _ = shutdown.cancelled() => return Ok(batch),
+                _ = tokio::time::sleep(IDLE_TICK) => return Ok(batch),
+                m = consumer.recv() => detach(&m?),
+            },
         };
-        batch.push(detach(&first));
-        drop(first);
+        self.health.consumer_ok();
+        // Revocations so far came before this record, with an empty batch: nothing to drop.
+        revoked.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        batch.push(first);
         let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < max {
             match tokio::time::timeout_at(deadline, consumer.recv()).await {
-                Ok(Ok(m)) => batch.push(detach(&m)),
+                Ok(Ok(m)) => {
+                    // A revocation served by this poll came before this record (librdkafka
+                    // drops what was fetched for a revoked partition): drop what the batch
+                    // holds of it, keep this one.
+                    self.drop_revoked(&mut batch, revoked);
+                    batch.push(detach(&m));
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "consumer error inside a batch");
                     break;
@@ -257,7 +342,37 @@ impl Service {
                 Err(_) => break,
             }
         }
+        self.drop_revoked(&mut batch, revoked);
         Ok(batch)
+    }
+
+    fn drop_revoked(&self, batch: &mut Vec<InputRecord>, revoked: &Revoked) {
+        let gone = std::mem::take(&mut *revoked.lock().unwrap_or_else(|p| p.into_inner()));
+        let n = drop_revoked_records(batch, &gone);
+        if n > 0 {
+            self.progress.revoked_dropped.fetch_add(n as u64, Ordering::Relaxed);
+            tracing::info!(
+                records = n,
+                "dropped records of partitions revoked while the batch filled; their next owner reads them again"
+            );
+        }
+    }
+
+    /// Takes the errors queued during a backoff at once (they are the same
+    /// outage), so none waits a backoff of its own; returns the first record
+    /// found behind them.
+    async fn skip_queued_errors(&self, consumer: &StreamConsumer<Context>) -> Option<InputRecord> {
+        loop {
+            // A zero timeout still polls once: what is queued is returned, nothing is awaited.
+            match tokio::time::timeout(Duration::ZERO, consumer.recv()).await {
+                Ok(Err(e)) => {
+                    self.health.consumer_error(&e.to_string());
+                    log_client_error(&e, "consumer");
+                }
+                Ok(Ok(m)) => return Some(detach(&m)),
+                Err(_) => return None,
+            }
+        }
     }
 
     /// Sends every output, then the batch's offsets, in one transaction.
@@ -327,7 +442,7 @@ impl Service {
                     }
                     tracing::warn!(error = %a, "abort failed");
                 }
-                rewind(consumer, batch);
+                rewind(consumer, batch)?;
                 Err(ServiceError::Client(e))
             }
         }
@@ -343,7 +458,7 @@ impl Service {
         outputs: &[&OutputRecord],
     ) -> Result<(), ServiceError> {
         if let Err(e) = deliver(producer, outputs).await {
-            rewind(consumer, batch);
+            rewind(consumer, batch)?;
             return Err(ServiceError::Client(e));
         }
         let offsets = next_offsets(batch);
@@ -383,13 +498,56 @@ impl Service {
 /// (non-zero exit, /healthz failing) rather than retrying forever.
 const MAX_CONSECUTIVE_FAILURES: u32 = 30;
 
+/// How long the loop waits for a first record before it looks at the
+/// consumer's health again.
+const IDLE_TICK: Duration = Duration::from_secs(1);
+
 fn kafka_error(e: &ServiceError) -> KafkaError {
     match e {
         ServiceError::Client(k) | ServiceError::FatalTransaction(k) | ServiceError::Delivery { source: k, .. } => {
             k.clone()
         }
-        ServiceError::Pool(_) => KafkaError::Canceled,
+        ServiceError::Rewind(f) => f.error.clone(),
+        ServiceError::Preflight(PreflightError::Client(k)) => k.clone(),
+        ServiceError::Pool(_)
+        | ServiceError::Preflight(_)
+        | ServiceError::Interrupted(_)
+        | ServiceError::ConsumerFailing(_) => KafkaError::Canceled,
     }
+}
+
+/// Exponential backoff with a cap: `initial`, doubling up to `cap`.
+#[derive(Debug)]
+struct Backoff {
+    initial: Duration,
+    cap: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    fn new(initial: Duration, cap: Duration) -> Backoff {
+        Backoff { initial, cap, next: initial }
+    }
+
+    fn next_wait(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (wait * 2).min(self.cap);
+        wait
+    }
+
+    fn reset(&mut self) {
+        self.next = self.initial;
+    }
+}
+
+/// Removes the records of `revoked` partitions from a batch; how many went.
+pub fn drop_revoked_records(batch: &mut Vec<InputRecord>, revoked: &[(String, i32)]) -> usize {
+    if revoked.is_empty() {
+        return 0;
+    }
+    let before = batch.len();
+    batch.retain(|r| !revoked.iter().any(|(t, p)| *t == r.topic && *p == r.partition));
+    before - batch.len()
 }
 
 /// The offsets to commit after a batch: one past the last record of each partition.
@@ -407,19 +565,52 @@ pub fn next_offsets(batch: &[InputRecord]) -> TopicPartitionList {
 }
 
 /// Moves the consumer back to the first record of each partition of a batch
-/// that was not committed, so it is read and processed again.
-fn rewind(consumer: &StreamConsumer<Context>, batch: &[InputRecord]) {
+/// that was not committed, so it is read and processed again. A partition
+/// that cannot be moved back while still assigned is fatal: the consumer
+/// would read on past the batch, and the next commit would skip it.
+fn rewind(consumer: &StreamConsumer<Context>, batch: &[InputRecord]) -> Result<(), ServiceError> {
     let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
     for r in batch {
         let e = first.entry((r.topic.as_str(), r.partition)).or_insert(r.offset);
         *e = (*e).min(r.offset);
     }
+    let mut failed = Vec::new();
     for ((t, p), o) in first {
         if let Err(e) = consumer.seek(t, p, Offset::Offset(o), Duration::from_secs(10)) {
-            // The partition may have been revoked meanwhile: its next owner starts from the committed offset.
-            tracing::warn!(topic = t, partition = p, offset = o, error = %e, "could not rewind");
+            failed.push(RewindFailure { topic: t.to_string(), partition: p, offset: o, error: e });
         }
     }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let assigned = consumer.assignment().map_err(ServiceError::Client)?;
+    match first_still_assigned(failed, &assigned) {
+        Some(f) => Err(ServiceError::Rewind(Box::new(f))),
+        None => Ok(()),
+    }
+}
+
+/// A partition the consumer could not move back.
+#[derive(Debug)]
+pub struct RewindFailure {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub error: KafkaError,
+}
+
+/// The first failure on a partition still in `assigned`. One no longer
+/// assigned is fine: its next owner starts from the committed offset.
+fn first_still_assigned(failed: Vec<RewindFailure>, assigned: &TopicPartitionList) -> Option<RewindFailure> {
+    let mut fatal = None;
+    for f in failed {
+        if fatal.is_none() && assigned.find_partition(&f.topic, f.partition).is_some() {
+            fatal = Some(f);
+        } else {
+            tracing::warn!(topic = %f.topic, partition = f.partition, offset = f.offset, error = %f.error, "could not rewind a partition no longer assigned; its next owner reads from the committed offset");
+        }
+    }
+    fatal
 }
 
 #[cfg(test)]
@@ -436,6 +627,40 @@ mod tests {
             headers: vec![],
             timestamp_ms: None,
         }
+    }
+
+    #[test]
+    fn records_of_revoked_partitions_leave_the_batch_and_others_keep_their_order() {
+        let mut batch = vec![rec(0, 5), rec(1, 9), rec(0, 6), rec(2, 1), rec(1, 10)];
+        let revoked = vec![("a".to_string(), 1), ("b".to_string(), 0)];
+        assert_eq!(drop_revoked_records(&mut batch, &revoked), 2);
+        let left: Vec<(i32, i64)> = batch.iter().map(|r| (r.partition, r.offset)).collect();
+        assert_eq!(left, [(0, 5), (0, 6), (2, 1)], "another topic's partition 0 is not ours to drop");
+        assert_eq!(drop_revoked_records(&mut batch, &[]), 0);
+    }
+
+    #[test]
+    fn a_failed_rewind_is_fatal_only_on_a_partition_still_assigned() {
+        let failure = |p| RewindFailure {
+            topic: "a".into(),
+            partition: p,
+            offset: 3,
+            error: KafkaError::Seek("timed out".into()),
+        };
+        let mut assigned = TopicPartitionList::new();
+        assigned.add_partition("a", 2);
+        assert!(first_still_assigned(vec![failure(0), failure(1)], &assigned).is_none(), "both revoked");
+        let fatal = first_still_assigned(vec![failure(0), failure(2)], &assigned).expect("partition 2 is ours");
+        assert_eq!(fatal.partition, 2);
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+        let waits: Vec<u64> = (0..9).map(|_| b.next_wait().as_millis() as u64).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
+        b.reset();
+        assert_eq!(b.next_wait(), Duration::from_millis(100));
     }
 
     #[test]

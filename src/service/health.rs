@@ -2,7 +2,9 @@
 //! `GET /readyz` (see [`super::http`]).
 //!
 //! * **Live** unless a fatal error was recorded with [`Health::set_fatal`]
-//!   (the orchestrator should restart the process).
+//!   (the orchestrator should restart the process), the batch in hand is
+//!   stuck, or the consumer has kept failing for longer than
+//!   `service.consumer_error_timeout_ms` (no broker, say).
 //! * **Ready** when partitions are assigned, the producer is usable, the
 //!   service is not shutting down and nothing fatal happened.
 //!
@@ -27,7 +29,21 @@ pub struct Health {
     /// reported not live so the orchestrator restarts it (its work is re-read).
     batch_started_ms: AtomicU64,
     stall_after_ms: AtomicU64,
+    /// The consumer's current run of errors: when it began and when the last
+    /// error came (ms since the epoch, 0 when none), and the last error's text.
+    /// Errors closer together than [`ERROR_RUN_GAP_MS`] with no record read in
+    /// between are one run; one longer than `consumer_error_limit_ms` is not live.
+    consumer_errors_since_ms: AtomicU64,
+    consumer_error_last_ms: AtomicU64,
+    consumer_error_limit_ms: AtomicU64,
+    consumer_error: Mutex<String>,
 }
+
+/// Errors further apart than this belong to separate runs. With no broker,
+/// librdkafka reports a failure at least at every reconnect attempt, and its
+/// reconnect backoff is capped at 10 s (`reconnect.backoff.max.ms`); a quiet
+/// stretch longer than that means the connection came back.
+pub const ERROR_RUN_GAP_MS: u64 = 15_000;
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
@@ -69,6 +85,60 @@ impl Health {
         (started > 0 && limit > 0 && age > limit).then_some(age)
     }
 
+    /// How long the consumer may keep failing before the service counts as
+    /// broken (0 disables the check).
+    pub fn set_consumer_error_limit(&self, limit_ms: u64) {
+        self.consumer_error_limit_ms.store(limit_ms, Ordering::Release);
+    }
+
+    /// The consumer reported an error.
+    pub fn consumer_error(&self, error: &str) {
+        self.consumer_error_at(now_ms(), error);
+    }
+
+    fn consumer_error_at(&self, now: u64, error: &str) {
+        let last = self.consumer_error_last_ms.swap(now, Ordering::AcqRel);
+        if last == 0 || now.saturating_sub(last) > ERROR_RUN_GAP_MS {
+            self.consumer_errors_since_ms.store(now, Ordering::Release);
+        }
+        let mut slot = self.consumer_error.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        slot.clear();
+        slot.push_str(error);
+    }
+
+    /// The consumer read a record: any run of errors is over.
+    pub fn consumer_ok(&self) {
+        self.consumer_error_last_ms.store(0, Ordering::Release);
+        self.consumer_errors_since_ms.store(0, Ordering::Release);
+    }
+
+    /// How long the consumer's current run of errors has lasted, if one is on.
+    pub fn consumer_failing_for_ms(&self) -> Option<u64> {
+        self.consumer_failing_at(now_ms())
+    }
+
+    fn consumer_failing_at(&self, now: u64) -> Option<u64> {
+        let since = self.consumer_errors_since_ms.load(Ordering::Acquire);
+        let last = self.consumer_error_last_ms.load(Ordering::Acquire);
+        (since > 0 && last > 0 && now.saturating_sub(last) <= ERROR_RUN_GAP_MS).then(|| now.saturating_sub(since))
+    }
+
+    /// Why the consumer counts as broken: its run of errors is longer than the limit.
+    pub fn consumer_broken(&self) -> Option<String> {
+        self.consumer_broken_at(now_ms())
+    }
+
+    fn consumer_broken_at(&self, now: u64) -> Option<String> {
+        let limit = self.consumer_error_limit_ms.load(Ordering::Acquire);
+        let failing = self.consumer_failing_at(now).filter(|ms| limit > 0 && *ms > limit)?;
+        let last = self.consumer_error.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        Some(format!(
+            "the consumer has failed for {} s without reading a record (service.consumer_error_timeout_ms is {} ms); last error: {last}",
+            failing / 1000,
+            limit
+        ))
+    }
+
     /// Shutdown started: readiness turns false for good so that traffic and
     /// partitions move elsewhere while the service drains.
     pub fn set_shutting_down(&self) {
@@ -91,14 +161,18 @@ impl Health {
     /// The first reason passed to [`Health::set_fatal`], if any.
     pub fn fatal_reason(&self) -> Option<String> {
         if !self.fatal.load(Ordering::Acquire) {
-            return self.stalled_for_ms().map(|ms| format!("stalled: the batch in hand has run for {} s", ms / 1000));
+            return self
+                .stalled_for_ms()
+                .map(|ms| format!("stalled: the batch in hand has run for {} s", ms / 1000))
+                .or_else(|| self.consumer_broken());
         }
         self.reason_slot().clone()
     }
 
-    /// True unless a fatal error was recorded or the batch in hand is stuck.
+    /// True unless a fatal error was recorded, the batch in hand is stuck or
+    /// the consumer keeps failing.
     pub fn live(&self) -> bool {
-        !self.fatal.load(Ordering::Acquire) && self.stalled_for_ms().is_none()
+        !self.fatal.load(Ordering::Acquire) && self.stalled_for_ms().is_none() && self.consumer_broken().is_none()
     }
 
     /// `(true, "ready")` when partitions are assigned, the producer is ok,
@@ -147,6 +221,44 @@ mod tests {
         assert!(h.fatal_reason().unwrap().starts_with("stalled"));
         h.end_batch();
         assert!(h.live(), "the next batch clears it");
+    }
+
+    #[test]
+    fn a_run_of_consumer_errors_longer_than_the_limit_is_not_live_until_a_record_is_read() {
+        let h = Health::new();
+        h.set_consumer_error_limit(60_000);
+        let t0 = now_ms();
+        h.consumer_error_at(t0 - 70_000, "first");
+        for s in (5..=65).step_by(5) {
+            h.consumer_error_at(t0 - 70_000 + s * 1000, "all brokers down");
+        }
+        // 65 s of errors at most 5 s apart, the last 5 s ago: one run of 70 s.
+        assert!(!h.live());
+        let why = h.fatal_reason().unwrap();
+        assert!(why.contains("failed for 70 s") && why.contains("all brokers down"), "{why}");
+        assert!(h.ready().1.contains("consumer_error_timeout_ms"));
+        h.consumer_ok();
+        assert!(h.live(), "a record read ends the run");
+        assert_eq!(h.consumer_failing_for_ms(), None);
+    }
+
+    #[test]
+    fn errors_far_apart_are_separate_runs_and_a_quiet_stretch_ends_a_run() {
+        let h = Health::new();
+        h.set_consumer_error_limit(20_000);
+        let t0 = now_ms() - 100_000;
+        h.consumer_error_at(t0, "a");
+        h.consumer_error_at(t0 + ERROR_RUN_GAP_MS + 1, "b");
+        assert_eq!(h.consumer_failing_at(t0 + ERROR_RUN_GAP_MS + 1_001), Some(1_000), "a new run began");
+        for s in 1..=5 {
+            h.consumer_error_at(t0 + ERROR_RUN_GAP_MS + s * 5_000, "c");
+        }
+        assert!(h.consumer_broken_at(t0 + ERROR_RUN_GAP_MS + 25_000).is_some(), "errors 5 s apart for 25 s");
+        // No error for longer than the gap: the broker is back, the run is over.
+        assert_eq!(h.consumer_failing_at(t0 + 2 * ERROR_RUN_GAP_MS + 25_001), None);
+        assert!(h.consumer_broken_at(t0 + 2 * ERROR_RUN_GAP_MS + 25_001).is_none());
+        h.set_consumer_error_limit(0);
+        assert!(h.consumer_broken_at(t0 + ERROR_RUN_GAP_MS + 25_000).is_none(), "0 disables the check");
     }
 
     #[test]

@@ -9,5 +9,6 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod offsets;
+pub mod preflight;
 pub mod publish;
 pub mod records;

@@ -4,7 +4,9 @@
 //! Keeping it in one place is what makes a replay produce exactly what the
 //! live path produced.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::error::KafkaError;
@@ -45,7 +47,61 @@ impl rdkafka::ClientContext for ReaderContext {
             KafkaError::Global(rdkafka::types::RDKafkaErrorCode::PartitionEOF) => {
                 tracing::debug!(reason, "end of partition")
             }
-            e => tracing::error!(error = %e, reason, "kafka client"),
+            e => log_client_error(&e, reason),
+        }
+    }
+}
+
+/// How often one kind of client error is logged at most.
+pub const ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Logs a librdkafka client error, each distinct error at most once per
+/// [`ERROR_LOG_INTERVAL`] across the process, with the count of repeats left
+/// out since it was last logged. With no broker, librdkafka reports "all
+/// brokers down" about twenty times a second per client; one line says as much.
+pub fn log_client_error(error: &KafkaError, reason: &str) {
+    static LOG: OnceLock<ErrorLog> = OnceLock::new();
+    let log = LOG.get_or_init(|| ErrorLog::new(ERROR_LOG_INTERVAL));
+    // The error (its code) is the key: the reason carries timings and counters that vary.
+    if let Some(suppressed) = log.admit(&error.to_string(), Instant::now()) {
+        tracing::error!(error = %error, reason, suppressed, "kafka client");
+    }
+}
+
+/// A rate limit per error text: [`ErrorLog::admit`] says whether to log now.
+#[derive(Debug)]
+pub struct ErrorLog {
+    every: Duration,
+    /// Per error: when it was last logged, and repeats not logged since.
+    seen: Mutex<HashMap<String, (Instant, u64)>>,
+}
+
+impl ErrorLog {
+    pub fn new(every: Duration) -> ErrorLog {
+        ErrorLog { every, seen: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Some(repeats suppressed since the last line)` when `key` should be
+    /// logged at `now`, `None` when it was logged less than `every` ago.
+    pub fn admit(&self, key: &str, now: Instant) -> Option<u64> {
+        let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match seen.get_mut(key) {
+            Some((last, suppressed)) if now.duration_since(*last) < self.every => {
+                *suppressed += 1;
+                None
+            }
+            Some((last, suppressed)) => {
+                *last = now;
+                Some(std::mem::take(suppressed))
+            }
+            None => {
+                // Distinct errors are few (codes); the bound only guards against a flood of new texts.
+                if seen.len() >= 1024 {
+                    seen.clear();
+                }
+                seen.insert(key.to_string(), (now, 0));
+                Some(0)
+            }
         }
     }
 }
@@ -207,5 +263,19 @@ mod tests {
             other => panic!("one byte over is refused for its size, got {:?}", other.map(|_| ()).map_err(|e| e.0)),
         }
         rdkafka::producer::Producer::purge(&producer, rdkafka::producer::PurgeConfig::default().queue().inflight());
+    }
+
+    #[test]
+    fn an_error_is_logged_once_per_interval_with_the_repeats_counted() {
+        let log = ErrorLog::new(Duration::from_secs(10));
+        let t0 = Instant::now();
+        assert_eq!(log.admit("all brokers down", t0), Some(0), "the first is logged");
+        for i in 1..=200 {
+            assert_eq!(log.admit("all brokers down", t0 + Duration::from_millis(i * 40)), None);
+        }
+        assert_eq!(log.admit("transport failure", t0 + Duration::from_secs(1)), Some(0), "another error is its own");
+        assert_eq!(log.admit("all brokers down", t0 + Duration::from_secs(10)), Some(200), "then once, with the count");
+        assert_eq!(log.admit("all brokers down", t0 + Duration::from_secs(11)), None);
+        assert_eq!(log.admit("all brokers down", t0 + Duration::from_secs(25)), Some(1));
     }
 }
