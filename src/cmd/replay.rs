@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::producer::FutureProducer;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaErrorCode;
 use tokio_util::sync::CancellationToken;
@@ -35,7 +34,7 @@ use crate::replay::window::{self, PublishedWindow, Selection, TimeWindow};
 use crate::replay::Summary;
 use crate::service::offsets::{self, OffsetsError};
 use crate::service::preflight::{self, Needs, PreflightError};
-use crate::service::publish::{self, apply_passthrough, client_config, detach, Extraction, ReaderContext};
+use crate::service::publish::{self, apply_passthrough, client_config, detach, Extraction, LoggingContext};
 use crate::service::records::{headers, InputRecord, OutputRecord, OutputTopics};
 
 #[derive(Debug, thiserror::Error)]
@@ -359,7 +358,7 @@ fn start_state(cfg: &Config, req: &Request, version: &str) -> Result<(Checkpoint
 /// The consumer that reads the range: assigned partitions, no group
 /// membership, no commits, committed records only; an offset deleted by
 /// retention is an error, not a silent jump.
-fn reader(cfg: &Config) -> Result<StreamConsumer<ReaderContext>, KafkaError> {
+fn reader(cfg: &Config) -> Result<StreamConsumer<LoggingContext>, KafkaError> {
     let mut c = client_config(cfg);
     c.set("group.id", "demarche-replay")
         .set("enable.auto.commit", "false")
@@ -368,7 +367,7 @@ fn reader(cfg: &Config) -> Result<StreamConsumer<ReaderContext>, KafkaError> {
         .set("auto.offset.reset", "error")
         .set("isolation.level", "read_committed");
     apply_passthrough(&mut c, cfg);
-    c.create_with_context(ReaderContext)
+    c.create_with_context(LoggingContext)
 }
 
 struct Batch {
@@ -380,7 +379,7 @@ struct Batch {
 /// Reads up to `max` records within the range; removes from `remaining`
 /// the partitions that reach their end offset.
 async fn next_batch(
-    consumer: &StreamConsumer<ReaderContext>,
+    consumer: &StreamConsumer<LoggingContext>,
     topic: &str,
     remaining: &mut BTreeMap<i32, i64>,
     max: usize,
@@ -438,7 +437,7 @@ async fn next_batch(
 }
 
 /// A partition reached its end: no more fetches for it.
-fn finish(consumer: &StreamConsumer<ReaderContext>, topic: &str, remaining: &mut BTreeMap<i32, i64>, p: i32) {
+fn finish(consumer: &StreamConsumer<LoggingContext>, topic: &str, remaining: &mut BTreeMap<i32, i64>, p: i32) {
     remaining.remove(&p);
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition(topic, p);
@@ -447,7 +446,7 @@ fn finish(consumer: &StreamConsumer<ReaderContext>, topic: &str, remaining: &mut
     }
 }
 
-fn position(consumer: &StreamConsumer<ReaderContext>, topic: &str, partition: i32) -> Option<i64> {
+fn position(consumer: &StreamConsumer<LoggingContext>, topic: &str, partition: i32) -> Option<i64> {
     let tpl = consumer.position().ok()?;
     match tpl.find_partition(topic, partition)?.offset() {
         Offset::Offset(o) => Some(o),
@@ -457,7 +456,7 @@ fn position(consumer: &StreamConsumer<ReaderContext>, topic: &str, partition: i3
 
 /// Where outputs go.
 enum Sinks {
-    Kafka(FutureProducer),
+    Kafka(publish::OutputProducer),
     Files(FileSink),
 }
 
@@ -472,7 +471,7 @@ fn open_sink(cfg: &Config, sink: &Sink, resume: Option<FileLengths>) -> Result<S
         Sink::Topics { .. } => {
             let mut c = publish::idempotent_producer(cfg);
             apply_passthrough(&mut c, cfg);
-            Ok(Sinks::Kafka(c.create()?))
+            Ok(Sinks::Kafka(c.create_with_context(publish::LoggingContext)?))
         }
         Sink::Files { statements, alerts, rejects } => {
             let open = |path: &Path, len: Option<u64>| -> Result<(PathBuf, BufWriter<File>), ReplayError> {

@@ -24,7 +24,7 @@ use crate::replay::position::Position;
 use crate::replay::window::TimeWindow;
 use crate::service::offsets::{self, OffsetsError};
 use crate::service::preflight::{self, Needs, PreflightError};
-use crate::service::publish::{apply_passthrough, client_config, ReaderContext};
+use crate::service::publish::{apply_passthrough, client_config, LoggingContext};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubscribeError {
@@ -166,7 +166,7 @@ fn consumer(
     cfg: &Config,
     group: Option<&str>,
     from_beginning: bool,
-) -> Result<StreamConsumer<ReaderContext>, KafkaError> {
+) -> Result<StreamConsumer<LoggingContext>, KafkaError> {
     let mut c = client_config(cfg);
     c.set("isolation.level", "read_committed").set("enable.partition.eof", "true");
     match group {
@@ -182,13 +182,13 @@ fn consumer(
         }
     }
     apply_passthrough(&mut c, cfg);
-    c.create_with_context(ReaderContext)
+    c.create_with_context(LoggingContext)
 }
 
 /// Whether every partition to read has reached its end. With a group, only
 /// the partitions this member was given count (and it must have some).
 fn all_read(
-    c: &StreamConsumer<ReaderContext>,
+    c: &StreamConsumer<LoggingContext>,
     group: bool,
     ends: &BTreeMap<i32, i64>,
     finished: &BTreeSet<i32>,
@@ -249,6 +249,7 @@ pub async fn run(
     let mut finished: BTreeSet<i32> = BTreeSet::new();
     // Whether to ask if reading is done: at the start, when a partition finishes, when idle.
     let mut check = true;
+    let mut backoff = crate::service::backoff::Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         if req.limit.is_some_and(|l| report.matched >= l) || shutdown.is_cancelled() {
             break;
@@ -270,10 +271,19 @@ pub async fn run(
                 continue;
             }
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "subscription consumer");
+                // A broker gone away reports an error per poll: log them rate-limited and
+                // wait longer after each in a row instead of spinning on them.
+                crate::service::publish::log_client_error(&e, "subscription consumer");
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(backoff.next_wait()) => {}
+                }
                 continue;
             }
-            Ok(Ok(m)) => m,
+            Ok(Ok(m)) => {
+                backoff.reset();
+                m
+            }
         };
         let (p, o) = (m.partition(), m.offset());
         if let Some(&end) = ends.get(&p) {

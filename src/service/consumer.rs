@@ -34,17 +34,19 @@ use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::producer::{FutureProducer, Producer};
+use rdkafka::producer::Producer;
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::ClientContext;
 use tokio_util::sync::CancellationToken;
 
+use super::backoff::Backoff;
 use super::health::Health;
 use super::metrics::Metrics;
 use super::preflight::{self, Needs, PreflightError};
 use super::publish::{
     apply_passthrough, client_config, deliver, detach, enqueue, idempotent_producer, log_client_error, Extraction,
+    LoggingContext, OutputProducer,
 };
 use super::records::{self, InputRecord, OutputRecord, OutputTopics};
 use crate::alerts::AlertRules;
@@ -163,14 +165,14 @@ impl Service {
         c.create_with_context(ctx).map_err(ServiceError::Client)
     }
 
-    fn producer(&self) -> Result<FutureProducer, ServiceError> {
+    fn producer(&self) -> Result<OutputProducer, ServiceError> {
         let mut c = idempotent_producer(&self.cfg);
         if self.cfg.kafka.guarantee == Guarantee::ExactlyOnce {
             c.set("transactional.id", self.cfg.kafka.transactional_id())
                 .set("transaction.timeout.ms", self.cfg.service.transaction_timeout_ms.to_string());
         }
         apply_passthrough(&mut c, &self.cfg);
-        c.create().map_err(ServiceError::Client)
+        c.create_with_context(LoggingContext).map_err(ServiceError::Client)
     }
 
     /// Runs until `shutdown` is cancelled (then drains and commits within
@@ -351,6 +353,7 @@ impl Service {
         let n = drop_revoked_records(batch, &gone);
         if n > 0 {
             self.progress.revoked_dropped.fetch_add(n as u64, Ordering::Relaxed);
+            self.metrics.revoked_dropped(n as u64);
             tracing::info!(
                 records = n,
                 "dropped records of partitions revoked while the batch filled; their next owner reads them again"
@@ -379,7 +382,7 @@ impl Service {
     async fn commit_transaction(
         &self,
         consumer: &Arc<StreamConsumer<Context>>,
-        producer: &FutureProducer,
+        producer: &OutputProducer,
         batch: &[InputRecord],
         outputs: &[&OutputRecord],
         timeout: Duration,
@@ -453,7 +456,7 @@ impl Service {
     async fn deliver_then_commit(
         &self,
         consumer: &Arc<StreamConsumer<Context>>,
-        producer: &FutureProducer,
+        producer: &OutputProducer,
         batch: &[InputRecord],
         outputs: &[&OutputRecord],
     ) -> Result<(), ServiceError> {
@@ -513,30 +516,6 @@ fn kafka_error(e: &ServiceError) -> KafkaError {
         | ServiceError::Preflight(_)
         | ServiceError::Interrupted(_)
         | ServiceError::ConsumerFailing(_) => KafkaError::Canceled,
-    }
-}
-
-/// Exponential backoff with a cap: `initial`, doubling up to `cap`.
-#[derive(Debug)]
-struct Backoff {
-    initial: Duration,
-    cap: Duration,
-    next: Duration,
-}
-
-impl Backoff {
-    fn new(initial: Duration, cap: Duration) -> Backoff {
-        Backoff { initial, cap, next: initial }
-    }
-
-    fn next_wait(&mut self) -> Duration {
-        let wait = self.next;
-        self.next = (wait * 2).min(self.cap);
-        wait
-    }
-
-    fn reset(&mut self) {
-        self.next = self.initial;
     }
 }
 
@@ -652,15 +631,6 @@ mod tests {
         assert!(first_still_assigned(vec![failure(0), failure(1)], &assigned).is_none(), "both revoked");
         let fatal = first_still_assigned(vec![failure(0), failure(2)], &assigned).expect("partition 2 is ours");
         assert_eq!(fatal.partition, 2);
-    }
-
-    #[test]
-    fn backoff_doubles_to_its_cap_and_resets() {
-        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
-        let waits: Vec<u64> = (0..9).map(|_| b.next_wait().as_millis() as u64).collect();
-        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
-        b.reset();
-        assert_eq!(b.next_wait(), Duration::from_millis(100));
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub struct Metrics {
     in_flight: Gauge,
     transactions: Family<OutcomeLabels, Counter>,
     batch: Histogram,
+    revoked_dropped: Counter,
     consumer_lag: Family<TopicPartitionLabels, Gauge>,
     /// The lag series set by the last [`Metrics::record_statistics`], so that
     /// partitions no longer reported (revoked) are removed rather than left
@@ -147,6 +148,13 @@ impl Metrics {
         let batch = Histogram::new(exponential_buckets(1.0, 2.0, 12));
         registry.register("batch_records", "Input records per processed batch", batch.clone());
 
+        let revoked_dropped = Counter::default();
+        registry.register(
+            "revoked_records_dropped",
+            "Records of partitions revoked while their batch filled, left unprocessed for the next owner",
+            revoked_dropped.clone(),
+        );
+
         let consumer_lag = Family::<TopicPartitionLabels, Gauge>::default();
         registry.register(
             "consumer_lag",
@@ -165,6 +173,7 @@ impl Metrics {
             in_flight,
             transactions,
             batch,
+            revoked_dropped,
             consumer_lag,
             lag_series: Mutex::new(HashSet::new()),
         }
@@ -204,6 +213,12 @@ impl Metrics {
     }
 
     /// Records in flight (consumed, output not yet committed):
+    /// Records of revoked partitions dropped from a batch:
+    /// `demarche_revoked_records_dropped_total`.
+    pub fn revoked_dropped(&self, n: u64) {
+        self.revoked_dropped.inc_by(n);
+    }
+
     /// `demarche_in_flight_records`.
     pub fn set_in_flight(&self, n: i64) {
         self.in_flight.set(n);
@@ -418,6 +433,7 @@ mod tests {
         m.set_in_flight(3);
         m.transaction("committed");
         m.batch(100);
+        m.revoked_dropped(4);
         m.record_statistics(&stats());
 
         let text = m.render();
@@ -436,6 +452,7 @@ mod tests {
             "demarche_transactions_total{outcome=\"committed\"} 1",
             "demarche_batch_records_count 1",
             "demarche_batch_records_sum 100.0",
+            "demarche_revoked_records_dropped_total 4",
             "demarche_consumer_lag{topic=\"articles\",partition=\"0\"} 42",
         ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");

@@ -4,6 +4,7 @@
 //! record to its outputs, [`metrics`], [`health`] and [`http`] what an
 //! operator scrapes and probes.
 
+pub mod backoff;
 pub mod consumer;
 pub mod health;
 pub mod http;

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::replay::checkpoint::PartitionRange;
 use crate::replay::position::Position;
 use crate::replay::time_index::{self, Basis};
-use crate::service::publish::{apply_passthrough, client_config, ReaderContext};
+use crate::service::publish::{apply_passthrough, client_config, LoggingContext};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -86,7 +86,7 @@ fn offsets_for_time(
 /// Reads single records: their timestamps, for checking time answers, and
 /// the real ends of partitions.
 struct Probe {
-    consumer: BaseConsumer<ReaderContext>,
+    consumer: BaseConsumer<LoggingContext>,
     topic: String,
 }
 
@@ -101,7 +101,7 @@ impl Probe {
         if config.get("group.id").is_none() {
             config.set("group.id", "demarche-probe");
         }
-        Ok(Probe { consumer: config.create_with_context(ReaderContext)?, topic: topic.to_string() })
+        Ok(Probe { consumer: config.create_with_context(LoggingContext)?, topic: topic.to_string() })
     }
 
     /// The timestamp of the record at exactly `offset`, if it can be read.

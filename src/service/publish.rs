@@ -33,14 +33,16 @@ pub fn apply_passthrough(c: &mut ClientConfig, cfg: &Config) {
     }
 }
 
-/// The context of readers that ask for end-of-partition events (replay,
-/// subscribe, the offset probe): librdkafka also reports those through the
-/// client's error callback, which by default logs them as errors; here they
-/// are the expected end of a range, logged at debug. Other errors stay errors.
+/// The context of our clients other than the service's consumer (producers,
+/// and readers that ask for end-of-partition events: replay, subscribe, the
+/// offset probe). Errors are logged rate-limited ([`log_client_error`]), not
+/// as librdkafka's default context does, once per report (some twenty a second
+/// per client with no broker). End of partition, which librdkafka also reports
+/// through the error callback, is the expected end of a range: logged at debug.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct ReaderContext;
+pub struct LoggingContext;
 
-impl rdkafka::ClientContext for ReaderContext {
+impl rdkafka::ClientContext for LoggingContext {
     fn error(&self, error: KafkaError, reason: &str) {
         match error {
             KafkaError::PartitionEOF(p) => tracing::debug!(partition = p, reason, "end of partition"),
@@ -51,6 +53,9 @@ impl rdkafka::ClientContext for ReaderContext {
         }
     }
 }
+
+/// The producer of outputs (service and replay), whose errors are rate-limited.
+pub type OutputProducer = FutureProducer<LoggingContext>;
 
 /// How often one kind of client error is logged at most.
 pub const ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
@@ -106,7 +111,7 @@ impl ErrorLog {
     }
 }
 
-impl rdkafka::consumer::ConsumerContext for ReaderContext {}
+impl rdkafka::consumer::ConsumerContext for LoggingContext {}
 
 /// The idempotent producer both `run` (at_least_once) and `replay` use.
 pub fn idempotent_producer(cfg: &Config) -> ClientConfig {
@@ -188,7 +193,7 @@ impl Extraction {
 /// Enqueues every output (send_result returns at once) so a batch costs one
 /// round trip, not one per record; stops at the first record the producer
 /// refuses (its queue full, say) and returns that error beside what was queued.
-pub fn enqueue(producer: &FutureProducer, outputs: &[&OutputRecord]) -> (Vec<DeliveryFuture>, Option<KafkaError>) {
+pub fn enqueue(producer: &OutputProducer, outputs: &[&OutputRecord]) -> (Vec<DeliveryFuture>, Option<KafkaError>) {
     let mut pending = Vec::with_capacity(outputs.len());
     for o in outputs {
         match producer.send_result(future_record(o)) {
@@ -201,7 +206,7 @@ pub fn enqueue(producer: &FutureProducer, outputs: &[&OutputRecord]) -> (Vec<Del
 
 /// Enqueues every output and waits for every acknowledgement; the first
 /// error, if any, once all have settled.
-pub async fn deliver(producer: &FutureProducer, outputs: &[&OutputRecord]) -> Result<(), KafkaError> {
+pub async fn deliver(producer: &OutputProducer, outputs: &[&OutputRecord]) -> Result<(), KafkaError> {
     let (pending, mut error) = enqueue(producer, outputs);
     for f in pending {
         match f.await {
