@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::article::Reject;
 use crate::pipeline::Pipeline;
+use crate::service::records::{panic_message, Failure};
 
 /// Counts of one run, printed as the closing summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -167,10 +168,16 @@ pub fn run_with_progress(
         s.read += 1;
         s.bytes += size as u64;
         let result = if size > max_record_bytes {
-            Err(Reject::TooLarge { size, limit: max_record_bytes })
+            Err(Failure::Rejected(Reject::TooLarge { size, limit: max_record_bytes }))
         } else {
             let trimmed = line.strip_suffix(b"\r").unwrap_or(&line);
-            pipeline.process(trimmed)
+            // A bug that panics on one article costs that line (a reject of kind
+            // `internal`), as in the service, not the run: the pipeline is read-only,
+            // so nothing is left half-changed for the next line.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline.process(trimmed))) {
+                Ok(r) => r.map_err(Failure::Rejected),
+                Err(panic) => Err(Failure::Internal(panic_message(panic.as_ref()))),
+            }
         };
         match result {
             Ok(p) => {
@@ -357,5 +364,25 @@ mod tests {
         p.tick(&Summary::default(), 10);
         p.clear();
         assert!(p.out.is_none() && !p.visible);
+    }
+
+    #[test]
+    fn a_panic_on_one_line_is_an_internal_reject_and_the_run_goes_on() {
+        let mut p =
+            crate::cmd::build_pipeline(&crate::config::Config::load_with_env(None, Vec::new()).unwrap()).unwrap();
+        p.panic_on = Some("PANIC-HERE");
+        let line = |id: &str| {
+            format!(
+                r#"{{"id":"{id}","lang":"en","body":"Russian Foreign Minister Sergei Lavrov said talks would resume."}}"#
+            )
+        };
+        let input = format!("{}\n{}\n", line("PANIC-HERE"), line("fine"));
+        let (mut out, mut rejects) = (Vec::new(), Vec::new());
+        let s = run(&p, &mut io::Cursor::new(input), &mut out, Some(&mut rejects), 1 << 20).unwrap();
+        assert_eq!((s.read, s.rejected, s.extracted), (2, 1, 1));
+        assert!(s.statements > 0, "the next line is extracted");
+        let r: serde_json::Value = serde_json::from_slice(rejects.split(|b| *b == b'\n').next().unwrap()).unwrap();
+        assert_eq!((r["line"].as_u64(), r["kind"].as_str()), (Some(1), Some("internal")));
+        assert!(r["reason"].as_str().unwrap().contains("test panic"), "{r}");
     }
 }
