@@ -13,9 +13,9 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use demarche::article::{Article, Limits};
+use demarche::article::{Article, Lang, Limits};
 use demarche::config::Config;
-use demarche::extract::{Extractor, Lang};
+use demarche::extract::Extractor;
 
 fn shared() -> PathBuf {
     std::env::var_os("DEMARCHE_SHARED").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("../shared"))

@@ -9,7 +9,51 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::extract::Lang;
+/// The languages demarche reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Ar,
+    En,
+}
+
+impl Lang {
+    /// The primary language subtag: `ar` or `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::En => "en",
+        }
+    }
+
+    /// From a BCP 47 tag: `ar`, `ar-SY`, `en-GB`... None for other languages.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "ar" => Some(Lang::Ar),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The majority script of the first few thousand characters.
+    pub fn detect(title: &str, body: &str) -> Lang {
+        let mut ar = 0usize;
+        let mut latin = 0usize;
+        for c in title.chars().chain(body.chars()).take(4000) {
+            if ('\u{0600}'..='\u{06FF}').contains(&c) {
+                ar += 1;
+            } else if c.is_ascii_alphabetic() {
+                latin += 1;
+            }
+        }
+        if ar > latin {
+            Lang::Ar
+        } else {
+            Lang::En
+        }
+    }
+}
 
 /// A news article, the unit demarche consumes.
 #[derive(Debug, Clone, PartialEq, Serialize)]

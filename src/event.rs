@@ -121,9 +121,161 @@ pub struct Cue {
 pub struct Claim {
     pub text: String,
     pub span: Span,
+    /// One of [`CLAIM_KINDS`] ([`ClaimKind::as_str`]).
     pub kind: String,
     /// Direct speech.
     pub quote: bool,
+}
+
+/// The kind of communicative act a claim is: the `claimKind` enum of the
+/// schema, in the same order. Serialised as the lowercase word (`"accuse"`),
+/// which is also how lexicons and alert rules name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimKind {
+    Say,
+    Announce,
+    Assess,
+    Hope,
+    Appeal,
+    Demand,
+    Accuse,
+    Disapprove,
+    Agree,
+    Reject,
+    Deny,
+    Warn,
+    Threaten,
+    Promise,
+    Praise,
+    Inform,
+    Propose,
+    Approve,
+    Ask,
+}
+
+impl ClaimKind {
+    /// Every kind, in the order of the schema (the first fourteen are the core kinds).
+    pub const ALL: [ClaimKind; 19] = [
+        ClaimKind::Say,
+        ClaimKind::Announce,
+        ClaimKind::Assess,
+        ClaimKind::Hope,
+        ClaimKind::Appeal,
+        ClaimKind::Demand,
+        ClaimKind::Accuse,
+        ClaimKind::Disapprove,
+        ClaimKind::Agree,
+        ClaimKind::Reject,
+        ClaimKind::Deny,
+        ClaimKind::Warn,
+        ClaimKind::Threaten,
+        ClaimKind::Promise,
+        ClaimKind::Praise,
+        ClaimKind::Inform,
+        ClaimKind::Propose,
+        ClaimKind::Approve,
+        ClaimKind::Ask,
+    ];
+
+    /// The word the contract uses for the kind.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClaimKind::Say => "say",
+            ClaimKind::Announce => "announce",
+            ClaimKind::Assess => "assess",
+            ClaimKind::Hope => "hope",
+            ClaimKind::Appeal => "appeal",
+            ClaimKind::Demand => "demand",
+            ClaimKind::Accuse => "accuse",
+            ClaimKind::Disapprove => "disapprove",
+            ClaimKind::Agree => "agree",
+            ClaimKind::Reject => "reject",
+            ClaimKind::Deny => "deny",
+            ClaimKind::Warn => "warn",
+            ClaimKind::Threaten => "threaten",
+            ClaimKind::Promise => "promise",
+            ClaimKind::Praise => "praise",
+            ClaimKind::Inform => "inform",
+            ClaimKind::Propose => "propose",
+            ClaimKind::Approve => "approve",
+            ClaimKind::Ask => "ask",
+        }
+    }
+}
+
+/// The words of [`ClaimKind::ALL`]: what lexicons, rules and the schema may say.
+pub const CLAIM_KINDS: [&str; 19] = {
+    let mut out = [""; 19];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = ClaimKind::ALL[i].as_str();
+        i += 1;
+    }
+    out
+};
+
+impl std::fmt::Display for ClaimKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A word that names no claim kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown claim kind {0:?} (known: {known})", known = CLAIM_KINDS.join(", "))]
+pub struct UnknownClaimKind(pub String);
+
+impl std::str::FromStr for ClaimKind {
+    type Err = UnknownClaimKind;
+
+    fn from_str(s: &str) -> Result<ClaimKind, UnknownClaimKind> {
+        ClaimKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| UnknownClaimKind(s.to_string()))
+    }
+}
+
+/// What an organisation of the gazetteer is. A government or a group speaks as
+/// that [`EntityKind`]; media are sources, never actors or targets by themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgKind {
+    Organization,
+    Government,
+    Group,
+    Media,
+}
+
+impl OrgKind {
+    /// Every kind, as the gazetteer spells them.
+    pub const ALL: [OrgKind; 4] = [OrgKind::Organization, OrgKind::Government, OrgKind::Group, OrgKind::Media];
+
+    /// The word the gazetteer uses for the kind.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Organization => "organization",
+            OrgKind::Government => "government",
+            OrgKind::Group => "group",
+            OrgKind::Media => "media",
+        }
+    }
+
+    /// The kind of entity such an organisation is when it speaks or is addressed.
+    pub fn entity_kind(self) -> EntityKind {
+        match self {
+            OrgKind::Government => EntityKind::Government,
+            OrgKind::Group => EntityKind::Group,
+            OrgKind::Organization | OrgKind::Media => EntityKind::Organization,
+        }
+    }
+}
+
+impl std::str::FromStr for OrgKind {
+    type Err = String;
+
+    /// Err holds the word that names no kind.
+    fn from_str(s: &str) -> Result<OrgKind, String> {
+        OrgKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| s.to_string())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! Where the data files (lexicons, gazetteers, roles, alert rules) come
 //! from, and handing their texts to the pure builder in
-//! [`crate::extract::resources`].
+//! [`crate::extract::Resources`].
 //!
 //! The files of `config/` are built into the binary (see `build.rs`), so
 //! `demarche` works from any directory with nothing beside it. A data
@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::DataSource;
-use crate::extract::resources::{fingerprint, DataFile, DataFiles, ResourceError, Resources};
+use crate::extract::{fingerprint, DataFile, DataFiles, ResourceError, Resources};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_data.rs"));

@@ -266,7 +266,7 @@ fn claim_kinds_match_the_extractor() {
     let s = schema(EVENT_SCHEMA);
     let kinds: Vec<&str> =
         s["$defs"]["claimKind"]["enum"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
-    assert_eq!(kinds, demarche::extract::resources::CLAIM_KINDS.to_vec());
+    assert_eq!(kinds, demarche::event::CLAIM_KINDS.to_vec());
 }
 
 #[test]

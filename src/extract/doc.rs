@@ -77,10 +77,6 @@ impl<'a> Doc<'a> {
         self.t.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.t.is_empty()
-    }
-
     pub fn norm(&self, i: usize) -> &str {
         self.t.norm(i)
     }

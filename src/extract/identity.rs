@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::doc::Doc;
 use super::resources::{CountryForm, Gender, Hit, Resources};
 use super::text::Script;
-use crate::event::EntityKind;
+use crate::event::{EntityKind, OrgKind};
 
 /// What the head of a phrase refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl Doc<'_> {
                 match m.value {
                     Hit::Person(p) => person = Some((p, m.start, m.end.min(b))),
                     Hit::Org(o) => {
-                        if org.is_none() || self.res.orgs[o as usize].kind != "media" {
+                        if org.is_none() || self.res.orgs[o as usize].kind != OrgKind::Media {
                             org = Some((o, m.start, m.end.min(b)))
                         }
                     }
@@ -224,11 +224,7 @@ impl Resources {
                 Identity {
                     id: Some(org.id.clone()),
                     name: org.name.clone(),
-                    kind: match org.kind {
-                        "government" => EntityKind::Government,
-                        "group" => EntityKind::Group,
-                        _ => EntityKind::Organization,
-                    },
+                    kind: org.kind.entity_kind(),
                     country: org.country.clone(),
                     role: None,
                     gender: Some(Gender::Plural),

@@ -17,13 +17,6 @@ pub struct Quote {
     pub closed: bool,
 }
 
-impl Quote {
-    /// Token range of the quoted content.
-    pub fn inner(&self) -> (usize, usize) {
-        (self.open + 1, self.close)
-    }
-}
-
 /// A sentence as a half-open token range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sentence {
