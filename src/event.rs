@@ -345,6 +345,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kinds_serialise_as_the_contract_words() {
+        for k in ClaimKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::json!(k.as_str()));
+            assert_eq!(k.as_str().parse::<ClaimKind>(), Ok(k));
+        }
+        assert_eq!(CLAIM_KINDS[0], "say");
+        assert_eq!(CLAIM_KINDS.len(), ClaimKind::ALL.len());
+        let e = "shout".parse::<ClaimKind>().unwrap_err().to_string();
+        assert!(e.starts_with("unknown claim kind \"shout\" (known: say, announce,"), "{e}");
+        for k in OrgKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::json!(k.as_str()));
+            assert_eq!(k.as_str().parse::<OrgKind>(), Ok(k));
+        }
+        assert_eq!(OrgKind::Media.entity_kind(), EntityKind::Organization);
+        assert_eq!(OrgKind::Government.entity_kind(), EntityKind::Government);
+    }
+
+    #[test]
     fn event_ids_are_stable_and_sensitive_to_every_part() {
         let a = event_id("art", Field::Body, [3, 7], "sergei-lavrov");
         assert_eq!(a, event_id("art", Field::Body, [3, 7], "sergei-lavrov"));

@@ -251,7 +251,7 @@ fn in_codes(codes: &[String], country: Option<&str>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arabic_event, event, target};
+    use super::super::fixtures::{arabic_event, event};
     use super::*;
 
     fn filter(spec: FilterSpec) -> Filter {

@@ -5,7 +5,7 @@ use crate::event::{
     StatementEvent, Target,
 };
 
-pub(super) fn target(id: &str, name: &str, mention: &str, country: &str) -> Target {
+fn target(id: &str, name: &str, mention: &str, country: &str) -> Target {
     Target {
         id: Some(id.into()),
         name: name.into(),

@@ -5,20 +5,20 @@
 //! [`Extractor::extract`], so the three can never disagree.
 //!
 //! The steps, per field (title, then body):
-//! 1. [`text`]: tokens with their original offsets and normalised forms;
-//! 2. [`segment`]: paragraphs, quotations, sentences; [`boilerplate`] marks what is not the story;
-//! 3. [`doc`]: cue, gazetteer and date matches, indexed by token;
-//! 4. [`attribution`]: for each cue, where the actor phrase, claim and object are; [`patterns`] adds
+//! 1. `text`: tokens with their original offsets and normalised forms;
+//! 2. `segment`: paragraphs, quotations, sentences; `boilerplate` marks what is not the story;
+//! 3. `doc`: cue, gazetteer and date matches, indexed by token;
+//! 4. `attribution`: for each cue, where the actor phrase, claim and object are; `patterns` adds
 //!    the two statements without a cue word (a headline colon, a quotation signed after a dash);
-//! 5. [`identity`] and [`discourse`]: who the actor is (named, by role, carried, pronoun), with the
+//! 5. `identity` and `discourse`: who the actor is (named, by role, carried, pronoun), with the
 //!    memory of who spoke before in the field;
-//! 6. [`targets`] and [`dating`]: whom the statement is about and when it was made; then the event.
+//! 6. `targets` and `dating`: whom the statement is about and when it was made; then the event.
 //!
 //! This module is the driver: for each field it collects the candidates
 //! sentence by sentence, then decides each one in text order, since the
 //! discourse memory a candidate reads is what the earlier ones left. The
-//! steps see the field through a [`Scope`] and the memory through a
-//! [`discourse::Discourse`], both owned here.
+//! steps see the field through a `Scope` and the memory through a
+//! `discourse::Discourse`, both owned here.
 //!
 //! Only [`Extractor`], [`Resources`] and what builds them are used outside the
 //! crate; the step modules are crate-private.

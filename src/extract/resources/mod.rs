@@ -159,3 +159,27 @@ pub fn fingerprint(files: &DataFiles) -> String {
     }
     format!("{:012x}", h >> 16)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build_err(lexicon: &str, gazetteer: &str) -> String {
+        let files = DataFiles {
+            lexicons: vec![DataFile { name: "lexicon/en.toml", text: lexicon }],
+            gazetteers: vec![DataFile { name: "gazetteer/orgs.toml", text: gazetteer }],
+            roles: vec![],
+        };
+        Resources::build(&files).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn unknown_kinds_are_errors_naming_the_file() {
+        let lexicon = "language = \"en\"\n[[cue]]\nlemma = \"shout\"\nkind = \"shout\"\nforms = [\"shouted\"]\n";
+        let e = build_err(lexicon, "");
+        assert!(e.starts_with("lexicon/en.toml: unknown claim kind \"shout\" (known: say,"), "{e}");
+        let gazetteer = "[[org]]\nid = \"x\"\nname = \"X\"\nkind = \"club\"\n";
+        let e = build_err("language = \"en\"\n", gazetteer);
+        assert_eq!(e, "gazetteer/orgs.toml: org x: unknown kind \"club\"");
+    }
+}
