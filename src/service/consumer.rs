@@ -41,16 +41,16 @@ use rdkafka::ClientContext;
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
+use super::extraction::Extraction;
 use super::health::Health;
 use super::metrics::Metrics;
 use super::preflight::{self, Needs, PreflightError};
-use super::publish::{
-    apply_passthrough, client_config, deliver, detach, enqueue, idempotent_producer, log_client_error, Extraction,
-    LoggingContext, OutputProducer,
-};
 use super::records::{self, InputRecord, OutputRecord, OutputTopics};
 use crate::alerts::AlertRules;
 use crate::config::{Config, Guarantee};
+use crate::kafka::client::{apply_passthrough, client_config, log_client_error, LoggingContext};
+use crate::kafka::consume::{blocking, detach, recv_until, Received};
+use crate::kafka::produce::{deliver, enqueue, idempotent_producer, OutputProducer};
 use crate::pipeline::Pipeline;
 
 /// Why the service stopped with an error.
@@ -292,7 +292,8 @@ impl Service {
         self.health.set_shutting_down();
         if result.is_ok() && !eos {
             // Offsets were committed synchronously after each batch; nothing is pending.
-            let _ = consumer.commit_consumer_state(CommitMode::Sync);
+            let c = consumer.clone();
+            let _ = blocking(move || c.commit_consumer_state(CommitMode::Sync)).await;
         }
         let p = producer.clone();
         let _ = tokio::task::spawn_blocking(move || p.flush(Duration::from_secs(10))).await;
@@ -317,10 +318,10 @@ impl Service {
         let mut batch = Vec::with_capacity(max.min(1024));
         let first = match first {
             Some(r) => r,
-            None => tokio::select! {
-                _ = shutdown.cancelled() => return Ok(batch),
-                _ = tokio::time::sleep(IDLE_TICK) => return Ok(batch),
-                m = consumer.recv() => detach(&m?),
+            None => match recv_until(consumer, tokio::time::Instant::now() + IDLE_TICK, Some(shutdown)).await {
+                Received::Cancelled | Received::TimedOut => return Ok(batch),
+                Received::Error(e) => return Err(e),
+                Received::Message(m) => detach(&m),
             },
         };
         self.health.consumer_ok();
@@ -329,19 +330,20 @@ impl Service {
         batch.push(first);
         let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < max {
-            match tokio::time::timeout_at(deadline, consumer.recv()).await {
-                Ok(Ok(m)) => {
+            // No shutdown here: a batch that began fills within its linger and is made durable.
+            match recv_until(consumer, deadline, None).await {
+                Received::Message(m) => {
                     // A revocation served by this poll came before this record (librdkafka
                     // drops what was fetched for a revoked partition): drop what the batch
                     // holds of it, keep this one.
                     self.drop_revoked(&mut batch, revoked);
                     batch.push(detach(&m));
                 }
-                Ok(Err(e)) => {
+                Received::Error(e) => {
                     tracing::warn!(error = %e, "consumer error inside a batch");
                     break;
                 }
-                Err(_) => break,
+                Received::TimedOut | Received::Cancelled => break,
             }
         }
         self.drop_revoked(&mut batch, revoked);
@@ -445,7 +447,7 @@ impl Service {
                     }
                     tracing::warn!(error = %a, "abort failed");
                 }
-                rewind(consumer, batch)?;
+                rewind(consumer, batch).await?;
                 Err(ServiceError::Client(e))
             }
         }
@@ -461,11 +463,12 @@ impl Service {
         outputs: &[&OutputRecord],
     ) -> Result<(), ServiceError> {
         if let Err(e) = deliver(producer, outputs).await {
-            rewind(consumer, batch)?;
+            rewind(consumer, batch).await?;
             return Err(ServiceError::Client(e));
         }
         let offsets = next_offsets(batch);
-        consumer.commit(&offsets, CommitMode::Sync).map_err(ServiceError::Client)
+        let c = consumer.clone();
+        blocking(move || c.commit(&offsets, CommitMode::Sync)).await.map_err(ServiceError::Client)
     }
 
     fn account(&self, batch: &[InputRecord], outcomes: &[records::Outcome]) {
@@ -546,17 +549,27 @@ pub fn next_offsets(batch: &[InputRecord]) -> TopicPartitionList {
 /// Moves the consumer back to the first record of each partition of a batch
 /// that was not committed, so it is read and processed again. A partition
 /// that cannot be moved back while still assigned is fatal: the consumer
-/// would read on past the batch, and the next commit would skip it.
-fn rewind(consumer: &StreamConsumer<Context>, batch: &[InputRecord]) -> Result<(), ServiceError> {
-    let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+/// would read on past the batch, and the next commit would skip it. The
+/// seeks (up to 10 s each) run on the blocking pool.
+async fn rewind(consumer: &Arc<StreamConsumer<Context>>, batch: &[InputRecord]) -> Result<(), ServiceError> {
+    let mut first: BTreeMap<(String, i32), i64> = BTreeMap::new();
     for r in batch {
-        let e = first.entry((r.topic.as_str(), r.partition)).or_insert(r.offset);
+        let e = first.entry((r.topic.clone(), r.partition)).or_insert(r.offset);
         *e = (*e).min(r.offset);
     }
+    let c = consumer.clone();
+    blocking(move || rewind_blocking(&c, first)).await
+}
+
+/// [`rewind`] on the calling thread: seeks each partition to its first offset.
+fn rewind_blocking(
+    consumer: &StreamConsumer<Context>,
+    first: BTreeMap<(String, i32), i64>,
+) -> Result<(), ServiceError> {
     let mut failed = Vec::new();
     for ((t, p), o) in first {
-        if let Err(e) = consumer.seek(t, p, Offset::Offset(o), Duration::from_secs(10)) {
-            failed.push(RewindFailure { topic: t.to_string(), partition: p, offset: o, error: e });
+        if let Err(e) = consumer.seek(&t, p, Offset::Offset(o), Duration::from_secs(10)) {
+            failed.push(RewindFailure { topic: t, partition: p, offset: o, error: e });
         }
     }
     if failed.is_empty() {

@@ -55,10 +55,37 @@ impl OutputTopics {
     }
 }
 
+/// What an output record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    Statement,
+    Alert,
+    DeadLetter,
+}
+
+/// A dead-lettered record as its headers describe it: why it failed and
+/// where it was. The text is the headers' own (reason cleaned and cut,
+/// topic cleaned), so a rejects file and the dead-letter topic agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// [`Failure::kind`].
+    pub kind: &'static str,
+    /// The reason as in the `demarche-error-reason` header.
+    pub reason: String,
+    /// The source topic as in the `demarche-source-topic` header.
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
 /// What became of one input record.
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub records: Vec<OutputRecord>,
+    /// What each of `records` is, in the same order.
+    pub kinds: Vec<OutputKind>,
+    /// Why and where from, when the record was dead-lettered.
+    pub rejection: Option<Rejection>,
     /// Claim kinds of the statements produced (for metrics).
     pub statement_kinds: Vec<String>,
     /// (rule, severity) of the alerts produced.
@@ -165,7 +192,7 @@ impl Failure {
 /// as they were. Every header demarche writes itself is [`clean`]ed.
 pub fn dead_letter(input: &InputRecord, reason: &Failure, topic: &str) -> OutputRecord {
     let mut h = vec![
-        (headers::ERROR_REASON.to_string(), cut(&clean(&reason.to_string()), REASON_MAX).to_vec()),
+        (headers::ERROR_REASON.to_string(), reason_header(reason)),
         (headers::ERROR_KIND.to_string(), reason.kind().as_bytes().to_vec()),
         (headers::SOURCE_TOPIC.to_string(), clean(&input.topic)),
         (headers::SOURCE_PARTITION.to_string(), input.partition.to_string().into_bytes()),
@@ -182,6 +209,11 @@ pub fn dead_letter(input: &InputRecord, reason: &Failure, topic: &str) -> Output
         payload: input.payload.clone().unwrap_or_default(),
         headers: h,
     }
+}
+
+/// The reason header of a dead letter: the failure's text, cleaned and cut.
+fn reason_header(reason: &Failure) -> Vec<u8> {
+    cut(&clean(&reason.to_string()), REASON_MAX).to_vec()
 }
 
 /// Bytes librdkafka keeps between a record's size and the `message.max.bytes`
@@ -369,9 +401,20 @@ pub fn process(
 
 /// The outcome of a record that failed: its dead letter alone, cut to fit.
 fn failed(input: &InputRecord, reason: Failure, topics: &OutputTopics, limit: usize) -> Outcome {
+    // `clean` and `cut` keep text valid UTF-8: these are the header values as text.
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    let rejection = Rejection {
+        kind: reason.kind(),
+        reason: text(reason_header(&reason)),
+        topic: text(clean(&input.topic)),
+        partition: input.partition,
+        offset: input.offset,
+    };
     Outcome {
         dead_letter: Some(reason.kind()),
         records: vec![fit_dead_letter(dead_letter(input, &reason, &topics.dead_letter), limit)],
+        kinds: vec![OutputKind::DeadLetter],
+        rejection: Some(rejection),
         ..Default::default()
     }
 }
@@ -417,6 +460,7 @@ fn outputs(
             payload,
             headers: event_headers(e, trace),
         });
+        out.kinds.push(OutputKind::Statement);
         out.statement_kinds.push(e.claim.kind.clone());
         for alert in alerts_for(rules, e, matched_at) {
             let mut h = event_headers(e, trace);
@@ -429,6 +473,7 @@ fn outputs(
                 payload: serde_json::to_vec(&alert).expect("alerts serialise"),
                 headers: h,
             });
+            out.kinds.push(OutputKind::Alert);
         }
     }
     Ok(out)
@@ -701,7 +746,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_in_an_extraction_worker_costs_one_record_not_the_batch_or_the_pool() {
-        use crate::service::publish::Extraction;
+        use crate::service::extraction::Extraction;
         let ex = Extraction::new(
             std::sync::Arc::new(panicking_pipeline()),
             std::sync::Arc::new(no_rules()),
