@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod config;
 pub mod event;
 pub mod extract;
+pub mod kafka;
 pub mod pipeline;
 pub mod pretty;
 pub mod replay;

@@ -8,10 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use demarche::cli::{
-    Cli, ColorArg, Command, ExtractArgs, ProgressArg, QuickstartArgs, ReplayArgs, RunArgs, SubscribeArgs,
-    SubscribeFormat, TopicsAction,
-};
+use demarche::cli::{Cli, Command, ExtractArgs, QuickstartArgs, ReplayArgs, RunArgs, SubscribeArgs, TopicsAction};
 use demarche::config::{Config, LogFormat};
 use demarche::{cmd, telemetry};
 use tokio_util::sync::CancellationToken;
@@ -152,44 +149,8 @@ async fn quickstart(cfg: Config, args: QuickstartArgs) -> anyhow::Result<()> {
 }
 
 async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
-    use demarche::cmd::replay::{ProgressMode, Request, Resume};
-    use demarche::replay::checkpoint::Sink;
-    use demarche::replay::window::PublishedWindow;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let progress = match args.progress {
-        ProgressArg::Off => ProgressMode::Off,
-        ProgressArg::Bar => ProgressMode::Bar,
-        ProgressArg::Auto if tty => ProgressMode::Bar,
-        ProgressArg::Auto | ProgressArg::Log => {
-            ProgressMode::Log(std::time::Duration::from_secs(args.progress_interval.max(1)))
-        }
-    };
-    let sink = match args.output {
-        Some(statements) => Sink::Files { statements, alerts: args.alerts_output, rejects: args.rejects },
-        None => Sink::Topics {
-            statements: args.statements_topic.unwrap_or_else(|| cfg.kafka.statements_topic.clone()),
-            alerts: args.alerts_topic.unwrap_or_else(|| cfg.kafka.alerts_topic.clone()),
-            dead_letter: args.dead_letter_topic.unwrap_or_else(|| cfg.kafka.dead_letter_topic.clone()),
-        },
-    };
-    let req = Request {
-        input_topic: args.input_topic.unwrap_or_else(|| cfg.kafka.input_topics[0].clone()),
-        from: args.from.parse().context("--from")?,
-        to: args.to.parse().context("--to")?,
-        partitions: args.partitions,
-        published: PublishedWindow { from: args.published_from, to: args.published_to },
-        sink,
-        dry_run: args.dry_run,
-        max_rate: args.max_rate.filter(|r| *r > 0.0),
-        workers: args.workers.unwrap_or(cfg.service.workers),
-        checkpoint: args.checkpoint.clone(),
-        resume: match (args.resume, args.resume_if_unfinished) {
-            (true, _) => Resume::Yes,
-            (false, true) => Resume::IfUnfinished,
-            (false, false) => Resume::No,
-        },
-        progress,
-    };
+    let req = cmd::replay::Request::from_args(&args, &cfg, tty)?;
     let pipeline = std::sync::Arc::new(cmd::build_pipeline(&cfg).context("loading lexicons and gazetteers")?);
     let token = CancellationToken::new();
     on_signal(token.clone());
@@ -220,47 +181,8 @@ async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 async fn subscribe(cfg: Config, args: SubscribeArgs) -> anyhow::Result<()> {
-    use demarche::alerts::{Filter, FilterSpec};
-    use demarche::cmd::subscribe::{Format, Request, Start};
-    let filter = Filter::new(FilterSpec {
-        actors: args.actors,
-        actor_countries: args.countries,
-        targets: args.targets,
-        target_countries: args.target_countries,
-        kinds: args.kinds,
-        keywords: args.keywords,
-        languages: args.languages,
-        min_confidence: args.min_confidence,
-    })
-    .context("filter")?;
-    let start = Start::from_flags(&args.from, args.from_beginning, args.group.is_some()).context("--from")?;
-    let stdout_tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let format = match args.format {
-        SubscribeFormat::Json => Format::Json,
-        SubscribeFormat::Pretty => Format::Pretty {
-            terminal: stdout_tty,
-            color: match args.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none(),
-            },
-        },
-    };
-    let topic = match (args.topic, args.alerts) {
-        (Some(t), _) => t,
-        (None, true) => cfg.kafka.alerts_topic.clone(),
-        (None, false) => cfg.kafka.statements_topic.clone(),
-    };
-    let req = Request {
-        topic,
-        filter,
-        start,
-        follow: !args.no_follow,
-        limit: args.limit,
-        format,
-        group: args.group,
-        claim_width: 100,
-    };
+    use demarche::cmd::subscribe::{Request, Terminal};
+    let req = Request::from_args(&args, &cfg, Terminal::stdout())?;
     let token = CancellationToken::new();
     on_signal(token.clone());
     let mut out = io::stdout();

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::IsTerminal;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use tracing::field::{Field, Visit};
 use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
@@ -30,11 +30,11 @@ pub fn init(format: LogFormat) {
     let installed = match format {
         LogFormat::Text => {
             let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            text_subscriber(filter, ansi, std::io::stderr).try_init()
+            text_subscriber(filter, ansi, Stderr).try_init()
         }
         LogFormat::Json => tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
+            .with_writer(Stderr)
             .json()
             .flatten_event(true)
             .finish()
@@ -42,6 +42,43 @@ pub fn init(format: LogFormat) {
     };
     if installed.is_ok() {
         let _ = ACTIVE.set(format);
+    }
+}
+
+/// The progress bar drawn on stderr now, if any: log lines go above it.
+static BAR: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+
+/// While `bar` is shown, each log line clears it, is written, and the bar
+/// is drawn again below ([`indicatif::ProgressBar::suspend`]); `None` when
+/// it is gone.
+pub fn draw_logs_above(bar: Option<indicatif::ProgressBar>) {
+    *BAR.lock().unwrap_or_else(|p| p.into_inner()) = bar;
+}
+
+/// Where logs go: stderr, around the progress bar if one is shown.
+struct Stderr;
+
+impl<'a> MakeWriter<'a> for Stderr {
+    type Writer = StderrLine;
+    fn make_writer(&'a self) -> StderrLine {
+        StderrLine
+    }
+}
+
+/// Writes one formatted event (the formatter hands over a whole line at once).
+struct StderrLine;
+
+impl std::io::Write for StderrLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = BAR.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write_all(buf)).map(|()| buf.len()),
+            None => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 

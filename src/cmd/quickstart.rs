@@ -226,6 +226,7 @@ async fn publish(cfg: &Config, input: &Input) -> Result<u64, QuickstartError> {
             .map_err(|(e, _)| e)?;
         n += 1;
     }
-    producer.flush(Duration::from_secs(10))?;
+    // Every send was acknowledged: the flush has nothing to wait for, but it blocks, so off the runtime.
+    crate::kafka::consume::blocking(move || producer.flush(Duration::from_secs(10))).await?;
     Ok(n)
 }

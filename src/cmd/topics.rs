@@ -10,8 +10,8 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Config;
+use crate::kafka::client::{apply_passthrough, client_config};
 use crate::service::preflight::{self, Needs, PreflightError};
-use crate::service::publish::{apply_passthrough, client_config};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TopicsError {

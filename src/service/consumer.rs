@@ -27,30 +27,28 @@
 //! doubling to 5 s); errors without a record read for longer than
 //! `service.consumer_error_timeout_ms` stop the service (see [`Health`]).
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::Producer;
-use rdkafka::statistics::Statistics;
-use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use rdkafka::ClientContext;
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
+use super::commit::{next_offsets, rewind, RewindError};
+use super::extraction::Extraction;
 use super::health::Health;
 use super::metrics::Metrics;
 use super::preflight::{self, Needs, PreflightError};
-use super::publish::{
-    apply_passthrough, client_config, deliver, detach, enqueue, idempotent_producer, log_client_error, Extraction,
-    LoggingContext, OutputProducer,
-};
+use super::rebalance::{drop_revoked_records, Context, Revoked};
 use super::records::{self, InputRecord, OutputRecord, OutputTopics};
 use crate::alerts::AlertRules;
 use crate::config::{Config, Guarantee};
+use crate::kafka::client::{apply_passthrough, client_config, log_client_error, LoggingContext};
+use crate::kafka::consume::{blocking, detach, recv_until, Received};
+use crate::kafka::produce::{deliver, enqueue, idempotent_producer, OutputProducer};
 use crate::pipeline::Pipeline;
 
 /// Why the service stopped with an error.
@@ -72,6 +70,17 @@ pub enum ServiceError {
     ConsumerFailing(String),
     #[error("could not rewind {} partition {} to offset {} after a batch that was not committed ({}); stopping rather than risk committing past it", .0.topic, .0.partition, .0.offset, .0.error)]
     Rewind(Box<RewindFailure>),
+}
+
+pub use super::commit::RewindFailure;
+
+impl From<RewindError> for ServiceError {
+    fn from(e: RewindError) -> ServiceError {
+        match e {
+            RewindError::Assignment(k) => ServiceError::Client(k),
+            RewindError::Failed(f) => ServiceError::Rewind(f),
+        }
+    }
 }
 
 /// Counters a caller can watch while the service runs (the quick start
@@ -103,49 +112,6 @@ pub struct Service {
     pub metrics: Arc<Metrics>,
     pub health: Arc<Health>,
     pub progress: Arc<Progress>,
-}
-
-/// Partitions revoked since the batch being filled last looked.
-type Revoked = Arc<Mutex<Vec<(String, i32)>>>;
-
-/// Rebalance, statistics and error callbacks: logs, readiness, consumer lag,
-/// and the partitions revoked while a batch fills.
-struct Context {
-    metrics: Arc<Metrics>,
-    health: Arc<Health>,
-    revoked: Revoked,
-}
-
-impl ClientContext for Context {
-    fn stats(&self, statistics: Statistics) {
-        self.metrics.record_statistics(&statistics);
-    }
-
-    fn error(&self, error: KafkaError, reason: &str) {
-        log_client_error(&error, reason);
-    }
-}
-
-impl ConsumerContext for Context {
-    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Revoke(tpl) = rebalance {
-            // This runs inside a poll, so only while a batch fills: the batch drops what it
-            // holds of these partitions (see `next_batch`); earlier batches are committed.
-            tracing::info!(partitions = tpl.count(), "partitions revoked");
-            let mut revoked = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
-            revoked.extend(tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())));
-        }
-    }
-
-    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        match rebalance {
-            Rebalance::Assign(tpl) => tracing::info!(partitions = tpl.count(), "partitions assigned"),
-            Rebalance::Revoke(_) => {}
-            Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
-        }
-        let n = consumer.assignment().map(|a| a.count()).unwrap_or(0);
-        self.health.set_assigned(n);
-    }
 }
 
 impl Service {
@@ -292,7 +258,8 @@ impl Service {
         self.health.set_shutting_down();
         if result.is_ok() && !eos {
             // Offsets were committed synchronously after each batch; nothing is pending.
-            let _ = consumer.commit_consumer_state(CommitMode::Sync);
+            let c = consumer.clone();
+            let _ = blocking(move || c.commit_consumer_state(CommitMode::Sync)).await;
         }
         let p = producer.clone();
         let _ = tokio::task::spawn_blocking(move || p.flush(Duration::from_secs(10))).await;
@@ -317,10 +284,10 @@ impl Service {
         let mut batch = Vec::with_capacity(max.min(1024));
         let first = match first {
             Some(r) => r,
-            None => tokio::select! {
-                _ = shutdown.cancelled() => return Ok(batch),
-                _ = tokio::time::sleep(IDLE_TICK) => return Ok(batch),
-                m = consumer.recv() => detach(&m?),
+            None => match recv_until(consumer, tokio::time::Instant::now() + IDLE_TICK, Some(shutdown)).await {
+                Received::Cancelled | Received::TimedOut => return Ok(batch),
+                Received::Error(e) => return Err(e),
+                Received::Message(m) => detach(&m),
             },
         };
         self.health.consumer_ok();
@@ -329,19 +296,20 @@ impl Service {
         batch.push(first);
         let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < max {
-            match tokio::time::timeout_at(deadline, consumer.recv()).await {
-                Ok(Ok(m)) => {
+            // No shutdown here: a batch that began fills within its linger and is made durable.
+            match recv_until(consumer, deadline, None).await {
+                Received::Message(m) => {
                     // A revocation served by this poll came before this record (librdkafka
                     // drops what was fetched for a revoked partition): drop what the batch
                     // holds of it, keep this one.
                     self.drop_revoked(&mut batch, revoked);
                     batch.push(detach(&m));
                 }
-                Ok(Err(e)) => {
+                Received::Error(e) => {
                     tracing::warn!(error = %e, "consumer error inside a batch");
                     break;
                 }
-                Err(_) => break,
+                Received::TimedOut | Received::Cancelled => break,
             }
         }
         self.drop_revoked(&mut batch, revoked);
@@ -445,7 +413,7 @@ impl Service {
                     }
                     tracing::warn!(error = %a, "abort failed");
                 }
-                rewind(consumer, batch)?;
+                rewind(consumer, batch).await?;
                 Err(ServiceError::Client(e))
             }
         }
@@ -461,11 +429,12 @@ impl Service {
         outputs: &[&OutputRecord],
     ) -> Result<(), ServiceError> {
         if let Err(e) = deliver(producer, outputs).await {
-            rewind(consumer, batch)?;
+            rewind(consumer, batch).await?;
             return Err(ServiceError::Client(e));
         }
         let offsets = next_offsets(batch);
-        consumer.commit(&offsets, CommitMode::Sync).map_err(ServiceError::Client)
+        let c = consumer.clone();
+        blocking(move || c.commit(&offsets, CommitMode::Sync)).await.map_err(ServiceError::Client)
     }
 
     fn account(&self, batch: &[InputRecord], outcomes: &[records::Outcome]) {
@@ -516,128 +485,5 @@ fn kafka_error(e: &ServiceError) -> KafkaError {
         | ServiceError::Preflight(_)
         | ServiceError::Interrupted(_)
         | ServiceError::ConsumerFailing(_) => KafkaError::Canceled,
-    }
-}
-
-/// Removes the records of `revoked` partitions from a batch; how many went.
-pub fn drop_revoked_records(batch: &mut Vec<InputRecord>, revoked: &[(String, i32)]) -> usize {
-    if revoked.is_empty() {
-        return 0;
-    }
-    let before = batch.len();
-    batch.retain(|r| !revoked.iter().any(|(t, p)| *t == r.topic && *p == r.partition));
-    before - batch.len()
-}
-
-/// The offsets to commit after a batch: one past the last record of each partition.
-pub fn next_offsets(batch: &[InputRecord]) -> TopicPartitionList {
-    let mut last: BTreeMap<(&str, i32), i64> = BTreeMap::new();
-    for r in batch {
-        let e = last.entry((r.topic.as_str(), r.partition)).or_insert(r.offset);
-        *e = (*e).max(r.offset);
-    }
-    let mut tpl = TopicPartitionList::new();
-    for ((t, p), o) in last {
-        tpl.add_partition_offset(t, p, Offset::Offset(o + 1)).expect("valid offset");
-    }
-    tpl
-}
-
-/// Moves the consumer back to the first record of each partition of a batch
-/// that was not committed, so it is read and processed again. A partition
-/// that cannot be moved back while still assigned is fatal: the consumer
-/// would read on past the batch, and the next commit would skip it.
-fn rewind(consumer: &StreamConsumer<Context>, batch: &[InputRecord]) -> Result<(), ServiceError> {
-    let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
-    for r in batch {
-        let e = first.entry((r.topic.as_str(), r.partition)).or_insert(r.offset);
-        *e = (*e).min(r.offset);
-    }
-    let mut failed = Vec::new();
-    for ((t, p), o) in first {
-        if let Err(e) = consumer.seek(t, p, Offset::Offset(o), Duration::from_secs(10)) {
-            failed.push(RewindFailure { topic: t.to_string(), partition: p, offset: o, error: e });
-        }
-    }
-    if failed.is_empty() {
-        return Ok(());
-    }
-    let assigned = consumer.assignment().map_err(ServiceError::Client)?;
-    match first_still_assigned(failed, &assigned) {
-        Some(f) => Err(ServiceError::Rewind(Box::new(f))),
-        None => Ok(()),
-    }
-}
-
-/// A partition the consumer could not move back.
-#[derive(Debug)]
-pub struct RewindFailure {
-    pub topic: String,
-    pub partition: i32,
-    pub offset: i64,
-    pub error: KafkaError,
-}
-
-/// The first failure on a partition still in `assigned`. One no longer
-/// assigned is fine: its next owner starts from the committed offset.
-fn first_still_assigned(failed: Vec<RewindFailure>, assigned: &TopicPartitionList) -> Option<RewindFailure> {
-    let mut fatal = None;
-    for f in failed {
-        if fatal.is_none() && assigned.find_partition(&f.topic, f.partition).is_some() {
-            fatal = Some(f);
-        } else {
-            tracing::warn!(topic = %f.topic, partition = f.partition, offset = f.offset, error = %f.error, "could not rewind a partition no longer assigned; its next owner reads from the committed offset");
-        }
-    }
-    fatal
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rec(p: i32, o: i64) -> InputRecord {
-        InputRecord {
-            topic: "a".into(),
-            partition: p,
-            offset: o,
-            key: None,
-            payload: None,
-            headers: vec![],
-            timestamp_ms: None,
-        }
-    }
-
-    #[test]
-    fn records_of_revoked_partitions_leave_the_batch_and_others_keep_their_order() {
-        let mut batch = vec![rec(0, 5), rec(1, 9), rec(0, 6), rec(2, 1), rec(1, 10)];
-        let revoked = vec![("a".to_string(), 1), ("b".to_string(), 0)];
-        assert_eq!(drop_revoked_records(&mut batch, &revoked), 2);
-        let left: Vec<(i32, i64)> = batch.iter().map(|r| (r.partition, r.offset)).collect();
-        assert_eq!(left, [(0, 5), (0, 6), (2, 1)], "another topic's partition 0 is not ours to drop");
-        assert_eq!(drop_revoked_records(&mut batch, &[]), 0);
-    }
-
-    #[test]
-    fn a_failed_rewind_is_fatal_only_on_a_partition_still_assigned() {
-        let failure = |p| RewindFailure {
-            topic: "a".into(),
-            partition: p,
-            offset: 3,
-            error: KafkaError::Seek("timed out".into()),
-        };
-        let mut assigned = TopicPartitionList::new();
-        assigned.add_partition("a", 2);
-        assert!(first_still_assigned(vec![failure(0), failure(1)], &assigned).is_none(), "both revoked");
-        let fatal = first_still_assigned(vec![failure(0), failure(2)], &assigned).expect("partition 2 is ours");
-        assert_eq!(fatal.partition, 2);
-    }
-
-    #[test]
-    fn offsets_to_commit_are_one_past_the_last_record_of_each_partition() {
-        let tpl = next_offsets(&[rec(0, 5), rec(1, 9), rec(0, 7), rec(0, 6)]);
-        let m = tpl.to_topic_map();
-        assert_eq!(m[&("a".to_string(), 0)], Offset::Offset(8));
-        assert_eq!(m[&("a".to_string(), 1)], Offset::Offset(10));
     }
 }

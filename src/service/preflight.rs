@@ -21,7 +21,7 @@ use rdkafka::error::KafkaError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::Config;
-use crate::service::publish::{apply_passthrough, client_config};
+use crate::kafka::client::{apply_passthrough, client_config};
 
 /// How to point demarche at other brokers, said with every broker error.
 const SET_BROKERS: &str =

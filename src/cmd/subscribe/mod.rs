@@ -8,23 +8,27 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
-use crate::alerts::{Alert, Filter};
+use crate::alerts::Alert;
 use crate::config::Config;
 use crate::event::StatementEvent;
+use crate::kafka::client::{apply_passthrough, client_config, log_client_error, LoggingContext};
+use crate::kafka::consume::{blocking, recv_until, Received};
+use crate::kafka::offsets::{self, OffsetsError};
 use crate::replay::position::Position;
 use crate::replay::window::TimeWindow;
-use crate::service::offsets::{self, OffsetsError};
 use crate::service::preflight::{self, Needs, PreflightError};
-use crate::service::publish::{apply_passthrough, client_config, LoggingContext};
+
+mod request;
+pub use request::{ArgsError, Format, Request, Start, StartError, Terminal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubscribeError {
@@ -36,83 +40,6 @@ pub enum SubscribeError {
     Preflight(#[from] PreflightError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
-}
-
-/// Where reading starts (without a group; a group resumes from its commits,
-/// and only `Beginning` or `Latest` say where a group without commits starts).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Start {
-    Beginning,
-    /// Only events published to the topic from now on.
-    Latest,
-    /// Records whose timestamp is at or after this time.
-    Since(DateTime<Utc>),
-    /// These offsets; partitions not listed are read from their beginning.
-    Offsets(BTreeMap<i32, i64>),
-}
-
-impl Start {
-    /// The start `--from` names (the vocabulary of `replay --from`).
-    pub fn from_position(p: Position) -> Start {
-        match p {
-            Position::Earliest => Start::Beginning,
-            Position::Latest => Start::Latest,
-            Position::Time(t) => Start::Since(t),
-            Position::Offsets(o) => Start::Offsets(o),
-        }
-    }
-
-    /// The start `--from` (or `--from-beginning`) asks for. A group resumes
-    /// from its commits: with one, only where a group without commits starts
-    /// (earliest or latest) can be given.
-    pub fn from_flags(from: &str, from_beginning: bool, group: bool) -> Result<Start, StartError> {
-        let start = if from_beginning { Start::Beginning } else { Start::from_position(from.parse()?) };
-        if group && !matches!(start, Start::Beginning | Start::Latest) {
-            return Err(StartError::WithGroup(from.to_string()));
-        }
-        Ok(start)
-    }
-
-    fn position(&self) -> Position {
-        match self {
-            Start::Beginning => Position::Earliest,
-            Start::Latest => Position::Latest,
-            Start::Since(t) => Position::Time(*t),
-            Start::Offsets(o) => Position::Offsets(o.clone()),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Position(#[from] crate::replay::position::PositionError),
-    #[error("`{0}` with --group: a group resumes from its commits; only earliest or latest (where a group without commits starts) can be given")]
-    WithGroup(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `terminal`: the output is a terminal (bidi isolates around the claim).
-    Pretty {
-        color: bool,
-        terminal: bool,
-    },
-    Json,
-}
-
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub topic: String,
-    pub filter: Filter,
-    pub start: Start,
-    /// Keep reading new events; otherwise stop at the end offsets seen at the start.
-    pub follow: bool,
-    pub limit: Option<u64>,
-    pub format: Format,
-    pub group: Option<String>,
-    /// Characters of claim text in a pretty line.
-    pub claim_width: usize,
 }
 
 /// What a subscription saw.
@@ -213,7 +140,7 @@ pub async fn run(
 ) -> Result<Report, SubscribeError> {
     preflight::check(cfg, Needs { topics: std::slice::from_ref(&req.topic), transactions: false }).await?;
     let from_beginning = req.start == Start::Beginning;
-    let c = consumer(cfg, req.group.as_deref(), from_beginning)?;
+    let c = Arc::new(consumer(cfg, req.group.as_deref(), from_beginning)?);
     let mut report = Report::default();
     let time = TimeWindow {
         from_ms: match req.start {
@@ -226,7 +153,7 @@ pub async fn run(
     let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
     {
         let from = req.start.position();
-        let ranges = offsets::resolve(cfg, &req.topic, None, &from, &Position::Latest)?;
+        let ranges = offsets::resolve(cfg, &req.topic, None, &from, &Position::Latest).await?;
         match &req.group {
             None => {
                 let mut tpl = TopicPartitionList::new();
@@ -257,30 +184,28 @@ pub async fn run(
         if !req.follow && std::mem::take(&mut check) && all_read(&c, req.group.is_some(), &ends, &finished) {
             break;
         }
-        let got = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            r = tokio::time::timeout(Duration::from_millis(500), c.recv()) => r,
-        };
+        let got = recv_until(&c, tokio::time::Instant::now() + Duration::from_millis(500), Some(&shutdown)).await;
         let m = match got {
-            Err(_) => {
+            Received::Cancelled => break,
+            Received::TimedOut => {
                 check = true;
                 continue;
             }
-            Ok(Err(KafkaError::PartitionEOF(p))) => {
+            Received::Error(KafkaError::PartitionEOF(p)) => {
                 check |= finished.insert(p);
                 continue;
             }
-            Ok(Err(e)) => {
+            Received::Error(e) => {
                 // A broker gone away reports an error per poll: log them rate-limited and
                 // wait longer after each in a row instead of spinning on them.
-                crate::service::publish::log_client_error(&e, "subscription consumer");
+                log_client_error(&e, "subscription consumer");
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
                     _ = tokio::time::sleep(backoff.next_wait()) => {}
                 }
                 continue;
             }
-            Ok(Ok(m)) => {
+            Received::Message(m) => {
                 backoff.reset();
                 m
             }
@@ -322,7 +247,8 @@ pub async fn run(
     out.flush()?;
     if req.group.is_some() {
         // What was printed is committed before leaving the group.
-        if let Err(e) = c.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
+        let c = c.clone();
+        if let Err(e) = blocking(move || c.commit_consumer_state(rdkafka::consumer::CommitMode::Sync)).await {
             tracing::debug!(error = %e, "final commit (nothing stored is not an error)");
         }
     }
@@ -356,19 +282,6 @@ mod tests {
         assert!(matches!(Item::parse(&a), Some(Item::Alert(_))));
         assert!(Item::parse(br#"{"id":"x","body":"an article"}"#).is_none());
         assert!(Item::parse(b"\xff").is_none());
-    }
-
-    #[test]
-    fn the_start_is_read_from_the_from_vocabulary() {
-        assert_eq!(Start::from_flags("latest", false, false).unwrap(), Start::Latest);
-        assert_eq!(Start::from_flags("latest", true, false).unwrap(), Start::Beginning);
-        assert_eq!(Start::from_flags("beginning", false, true).unwrap(), Start::Beginning);
-        assert!(matches!(Start::from_flags("2h", false, false).unwrap(), Start::Since(_)));
-        let Start::Offsets(o) = Start::from_flags("0:5,2:9", false, false).unwrap() else { panic!() };
-        assert_eq!(o.into_iter().collect::<Vec<_>>(), [(0, 5), (2, 9)]);
-        assert!(matches!(Start::from_flags("2h", false, true), Err(StartError::WithGroup(_))));
-        assert!(matches!(Start::from_flags("0:5", false, true), Err(StartError::WithGroup(_))));
-        assert!(matches!(Start::from_flags("yesterday", false, false), Err(StartError::Position(_))));
     }
 
     #[test]

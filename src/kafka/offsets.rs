@@ -1,7 +1,9 @@
 //! Turning positions (earliest, latest, a time, explicit offsets) into the
-//! offsets of a topic's partitions, on a live broker. The checking of time
-//! answers is pure and lives in [`crate::replay::time_index`]; this module
-//! asks the broker and reads the neighbouring records it needs.
+//! offsets of a topic's partitions, on a live broker, for `replay` and
+//! `subscribe`. The checking of time answers is pure and lives in
+//! [`crate::replay::time_index`]; this module asks the broker and reads the
+//! neighbouring records it needs. Every request here blocks (for up to 15 s
+//! each): [`resolve`] runs them on the blocking pool.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -11,11 +13,11 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
+use super::client::{apply_passthrough, client_config, LoggingContext};
 use crate::config::Config;
 use crate::replay::checkpoint::PartitionRange;
 use crate::replay::position::Position;
 use crate::replay::time_index::{self, Basis};
-use crate::service::publish::{apply_passthrough, client_config, LoggingContext};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -181,8 +183,22 @@ impl Probe {
 }
 
 /// Resolves a start and an end position to a range per partition of
-/// `topic` (all of them, or `only` these), asking the brokers of `cfg`.
-pub fn resolve(
+/// `topic` (all of them, or `only` these), asking the brokers of `cfg`;
+/// the requests run on the blocking pool ([`resolve_blocking`]).
+pub async fn resolve(
+    cfg: &Config,
+    topic: &str,
+    only: Option<&[i32]>,
+    from: &Position,
+    to: &Position,
+) -> Result<BTreeMap<i32, PartitionRange>, OffsetsError> {
+    let (cfg, topic, only, from, to) =
+        (cfg.clone(), topic.to_string(), only.map(<[i32]>::to_vec), from.clone(), to.clone());
+    super::consume::blocking(move || resolve_blocking(&cfg, &topic, only.as_deref(), &from, &to)).await
+}
+
+/// [`resolve`] on the calling thread, which it blocks while the broker answers.
+pub fn resolve_blocking(
     cfg: &Config,
     topic: &str,
     only: Option<&[i32]>,
