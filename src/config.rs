@@ -56,16 +56,37 @@ pub struct Config {
     /// layer; `--data-dir` replaces it ([`Config::set_data_dir`]).
     #[serde(skip)]
     pub data_source: DataSource,
+    /// Where the alert rules come from, resolved from `service.alerts_file`
+    /// and the layer that set it.
+    #[serde(skip)]
+    pub alerts_source: AlertsSource,
 }
 
-/// Where the lexicons, gazetteers, roles and default alert rules come from.
+/// Where the lexicons, gazetteers and roles come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum DataSource {
-    /// The files of config/ built into the binary: works from any directory.
+    /// The files of data/ built into the binary: works from any directory.
     #[default]
     BuiltIn,
     /// A directory, as resolved, and who asked for it (for the error when it is missing).
     Dir { path: PathBuf, origin: String },
+}
+
+/// Where the alert rules come from. They are the operator's policy, not
+/// linguistic data: they live in config/ beside the service config, not in
+/// the data directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AlertsSource {
+    /// `service.alerts_file` unset: the rules built into the binary
+    /// (config/alerts.toml at build time), unless the data directory in use
+    /// holds an `alerts.toml`, as data directories copied from config/ did
+    /// before the data moved to data/; then that file, so they keep working.
+    #[default]
+    Default,
+    /// `service.alerts_file` as resolved (absolute, relative to the config
+    /// file's directory, or to the working directory when set by the
+    /// environment), and who named it.
+    File { path: PathBuf, origin: String },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,10 +217,12 @@ pub struct ServiceConfig {
     /// librdkafka statistics (consumer lag) every this many ms; 0 disables.
     #[serde(default = "default_statistics_interval_ms")]
     pub statistics_interval_ms: u64,
-    /// Alert rules: absolute, or relative to the data directory; the default
-    /// `alerts.toml` with the built-in data is the built-in rules.
-    #[serde(default = "default_alerts_file")]
-    pub alerts_file: PathBuf,
+    /// Alert rules file: absolute, or relative to the config file's directory
+    /// (to the working directory when set by the environment). Unset: the
+    /// built-in rules ([`AlertsSource::Default`]); resolved in
+    /// [`Config::alerts_source`].
+    #[serde(default)]
+    pub alerts_file: Option<PathBuf>,
     /// HTTP: a request header must arrive within this (also the keep-alive idle time).
     #[serde(default = "default_http_header_read_timeout_ms")]
     pub http_header_read_timeout_ms: u64,
@@ -281,12 +304,9 @@ fn default_startup_timeout_ms() -> u64 {
 fn default_consumer_error_timeout_ms() -> u64 {
     60_000
 }
-/// The default `service.alerts_file`.
+/// The name of the alert rules file a data directory may hold (the layout
+/// before data/ and config/ were apart), and of the shipped config/alerts.toml.
 pub const DEFAULT_ALERTS_FILE: &str = "alerts.toml";
-
-fn default_alerts_file() -> PathBuf {
-    PathBuf::from(DEFAULT_ALERTS_FILE)
-}
 
 /// librdkafka properties whose values are secrets: never printed.
 pub fn is_secret_property(key: &str) -> bool {
@@ -403,6 +423,7 @@ impl Config {
         }
         let mut from_env = Vec::new();
         let mut data_dir_var = None;
+        let mut alerts_file_var = None;
         for (name, value) in env {
             let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -420,6 +441,9 @@ impl Config {
                 .map_err(|why| ConfigError::Env { name: name.clone(), why })?;
             if path == ["extract", "data_dir"] {
                 data_dir_var = Some(name.clone());
+            }
+            if path == ["service", "alerts_file"] {
+                alerts_file_var = Some(name.clone());
             }
             from_env.push(name);
         }
@@ -444,6 +468,18 @@ impl Config {
                 origin: format!("extract.data_dir in config file {}", f.display()),
             },
             (Some(d), None, None) => DataSource::Dir { path: d.clone(), origin: "extract.data_dir".into() },
+        };
+        // Resolved as extract.data_dir is: the environment's paths are the working directory's,
+        // a file's are the file's.
+        cfg.alerts_source = match (&cfg.service.alerts_file, alerts_file_var, file) {
+            (None, _, _) => AlertsSource::Default,
+            (Some(a), _, _) if a.as_os_str().is_empty() => AlertsSource::Default,
+            (Some(a), Some(var), _) => AlertsSource::File { path: a.clone(), origin: format!("environment variable {var}") },
+            (Some(a), None, Some(f)) => AlertsSource::File {
+                path: cfg.base_dir.as_deref().unwrap_or(Path::new("")).join(a),
+                origin: format!("service.alerts_file in config file {}", f.display()),
+            },
+            (Some(a), None, None) => AlertsSource::File { path: a.clone(), origin: "service.alerts_file".into() },
         };
         cfg.check()?;
         Ok(cfg)

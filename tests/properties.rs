@@ -24,7 +24,7 @@ fn pipeline() -> &'static Pipeline {
     static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
     PIPELINE.get_or_init(|| {
         let cfg = demarche::config::Config::load_with_env(None, vec![]).expect("default configuration");
-        demarche::cmd::build_pipeline(&cfg).expect("data files under config/ load")
+        demarche::cmd::build_pipeline(&cfg).expect("data files under data/ load")
     })
 }
 

@@ -128,7 +128,7 @@ async fn sigkill_mid_backlog_loses_nothing_and_duplicates_are_bounded() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demarche.toml");
-    let data_dir = std::env::current_dir().unwrap().join("config");
+    let data_dir = std::env::current_dir().unwrap().join("data");
     std::fs::write(
         &path,
         format!(

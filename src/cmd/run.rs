@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::alerts::{AlertRules, AlertsError};
-use crate::config::{Config, DataSource, DEFAULT_ALERTS_FILE};
+use crate::config::{AlertsSource, Config, DataSource, DEFAULT_ALERTS_FILE};
 use crate::pipeline::Pipeline;
 use crate::resources_dir;
 use crate::service::consumer::{Progress, Service, ServiceError};
@@ -25,11 +25,6 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "service.alerts_file {0} is relative to the data directory, but the data are built in: \
-         give an absolute path, or a data directory (--data-dir, extract.data_dir) that holds it"
-    )]
-    RulesWithoutDir(PathBuf),
     #[error(transparent)]
     Rules(#[from] AlertsError),
     #[error("cannot listen on {addr}: {source}")]
@@ -38,18 +33,19 @@ pub enum RunError {
     Service(#[from] ServiceError),
 }
 
-/// The alert rules named by `service.alerts_file`: an absolute path, or one
-/// relative to the data directory; the default name with the built-in data
-/// is the built-in rules.
+/// The alert rules of [`Config::alerts_source`]: the file `service.alerts_file`
+/// names, or by default the built-in rules, unless the data directory in use
+/// holds an `alerts.toml` (a data directory copied from config/ before the
+/// data moved to data/), whose rules its users keep.
 pub fn load_rules(cfg: &Config) -> Result<AlertRules, RunError> {
-    let file = &cfg.service.alerts_file;
-    let path = match &cfg.data_source {
-        _ if file.is_absolute() => file.clone(),
-        DataSource::Dir { path, .. } => path.join(file),
-        DataSource::BuiltIn if file.as_os_str() == DEFAULT_ALERTS_FILE => {
+    let path = match (&cfg.alerts_source, &cfg.data_source) {
+        (AlertsSource::File { path, .. }, _) => path.clone(),
+        (AlertsSource::Default, DataSource::Dir { path, .. }) if path.join(DEFAULT_ALERTS_FILE).is_file() => {
+            path.join(DEFAULT_ALERTS_FILE)
+        }
+        (AlertsSource::Default, _) => {
             return Ok(AlertRules::from_toml("built-in alerts.toml", resources_dir::BUILTIN_ALERTS)?);
         }
-        DataSource::BuiltIn => return Err(RunError::RulesWithoutDir(file.clone())),
     };
     let text = std::fs::read_to_string(&path).map_err(|e| RunError::ReadRules { path: path.clone(), source: e })?;
     Ok(AlertRules::from_toml(&path.display().to_string(), &text)?)
@@ -86,33 +82,56 @@ pub async fn start(cfg: Config, pipeline: Arc<Pipeline>, shutdown: CancellationT
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn cfg(env: &[(&str, &str)]) -> Config {
         Config::load_with_env(None, env.iter().map(|(a, b)| (a.to_string(), b.to_string()))).unwrap()
     }
 
+    const ONE_RULE: &str = "[[rule]]\nname = \"one\"\nseverity = \"warning\"\nkinds = [\"warn\"]\n";
+
     #[test]
-    fn alert_rules_are_built_in_or_the_data_directory_s() {
+    fn alert_rules_are_built_in_a_named_file_or_a_legacy_data_directory_s() {
         let on_disk = AlertRules::from_toml("x", &std::fs::read_to_string("config/alerts.toml").unwrap()).unwrap();
         let built_in = load_rules(&cfg(&[])).unwrap();
         assert_eq!(built_in.name(), "built-in alerts.toml");
         assert_eq!(built_in.len(), on_disk.len());
-        // A data directory brings its own alerts.toml.
+        // A data directory without alerts.toml (the data/ layout) keeps the built-in rules.
+        let mut c = cfg(&[]);
+        c.set_data_dir("data".into());
+        assert_eq!(load_rules(&c).unwrap().name(), "built-in alerts.toml");
+        // A data directory copied from config/ before the split brings its own alerts.toml.
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("alerts.toml"),
-            "[[rule]]\nname = \"one\"\nseverity = \"warning\"\nkinds = [\"warn\"]\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("alerts.toml"), ONE_RULE).unwrap();
         let mut c = cfg(&[]);
         c.set_data_dir(dir.path().to_path_buf());
         assert_eq!(load_rules(&c).unwrap().len(), 1);
-        // An absolute file wins over both.
+        // A named file wins over both.
         let abs = dir.path().join("alerts.toml");
         let c = cfg(&[("DEMARCHE__SERVICE__ALERTS_FILE", abs.to_str().unwrap())]);
         assert_eq!(load_rules(&c).unwrap().len(), 1);
-        // Another relative name has no directory to be relative to: said, not guessed.
-        let e = load_rules(&cfg(&[("DEMARCHE__SERVICE__ALERTS_FILE", "desk.toml")])).unwrap_err().to_string();
-        assert!(e.contains("desk.toml") && e.contains("built in"), "{e}");
+        // A named file that is missing is an error naming it, never the built-in rules.
+        let e = load_rules(&cfg(&[("DEMARCHE__SERVICE__ALERTS_FILE", "/nonexistent/desk.toml")])).unwrap_err();
+        assert!(e.to_string().contains("desk.toml"), "{e}");
+    }
+
+    #[test]
+    fn a_relative_alerts_file_in_a_config_file_is_the_file_s() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("desk.toml"), ONE_RULE).unwrap();
+        let f = dir.path().join("demarche.toml");
+        std::fs::write(&f, "[service]\nalerts_file = \"desk.toml\"\n").unwrap();
+        let c = Config::load_with_env(Some(&f), Vec::new()).unwrap();
+        match &c.alerts_source {
+            AlertsSource::File { path, origin } => {
+                assert_eq!(path, &dir.path().join("desk.toml"));
+                assert!(origin.contains("service.alerts_file") && origin.contains("demarche.toml"), "{origin}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(load_rules(&c).unwrap().len(), 1);
+        // The environment's relative path is the working directory's.
+        let c = Config::load_with_env(Some(&f), vec![("DEMARCHE__SERVICE__ALERTS_FILE".into(), "x.toml".into())]);
+        assert!(matches!(c.unwrap().alerts_source, AlertsSource::File { path, .. } if path == Path::new("x.toml")));
     }
 }
