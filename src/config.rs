@@ -474,7 +474,9 @@ impl Config {
         cfg.alerts_source = match (&cfg.service.alerts_file, alerts_file_var, file) {
             (None, _, _) => AlertsSource::Default,
             (Some(a), _, _) if a.as_os_str().is_empty() => AlertsSource::Default,
-            (Some(a), Some(var), _) => AlertsSource::File { path: a.clone(), origin: format!("environment variable {var}") },
+            (Some(a), Some(var), _) => {
+                AlertsSource::File { path: a.clone(), origin: format!("environment variable {var}") }
+            }
             (Some(a), None, Some(f)) => AlertsSource::File {
                 path: cfg.base_dir.as_deref().unwrap_or(Path::new("")).join(a),
                 origin: format!("service.alerts_file in config file {}", f.display()),

@@ -4,21 +4,14 @@
 //! time. A linguist who edits a file runs these.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
+use crate::common::default_pipeline;
 use demarche::article::{Article, Limits};
-use demarche::config::Config;
 use demarche::event::StatementEvent;
-use demarche::pipeline::Pipeline;
-
-fn pipeline() -> &'static Pipeline {
-    static P: OnceLock<Pipeline> = OnceLock::new();
-    P.get_or_init(|| demarche::cmd::build_pipeline(&Config::load_with_env(None, Vec::new()).unwrap()).unwrap())
-}
 
 fn events(lang: &str, published: &str, body: &str) -> Vec<StatementEvent> {
     let v = serde_json::json!({"id": "d", "lang": lang, "published_at": published, "body": body});
-    pipeline().extractor().extract(&Article::parse(v.to_string().as_bytes(), &Limits::default()).unwrap())
+    default_pipeline().extractor().extract(&Article::parse(v.to_string().as_bytes(), &Limits::default()).unwrap())
 }
 
 #[test]
