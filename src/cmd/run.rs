@@ -1,6 +1,10 @@
 //! `demarche run`: the consumer service with its HTTP listener, until a
 //! signal or a fatal error. Also used, against the embedded broker, by
 //! `demarche quickstart`.
+//!
+//! [`serve`] is the whole command: the flags applied ([`apply`]), the
+//! pipeline built, the service started ([`start`]), and on SIGTERM or SIGINT
+//! the drain within `service.drain_timeout_ms` ([`crate::shutdown::drain`]).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,13 +13,15 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::alerts::{AlertRules, AlertsError};
+use crate::cli::RunArgs;
 use crate::config::{AlertsSource, Config, DataSource, DEFAULT_ALERTS_FILE};
 use crate::pipeline::Pipeline;
-use crate::resources_dir;
+use crate::resources_dir::{self, LoadError};
 use crate::service::consumer::{Progress, Service, ServiceError};
 use crate::service::health::Health;
 use crate::service::http;
 use crate::service::metrics::Metrics;
+use crate::shutdown::{self, DrainError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -31,6 +37,38 @@ pub enum RunError {
     Listen { addr: String, source: std::io::Error },
     #[error(transparent)]
     Service(#[from] ServiceError),
+}
+
+/// Why `demarche run` ended with an error: at start, or at the end of the
+/// service (kept apart from [`RunError`], which replay shares, so that stays small).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("loading lexicons and gazetteers")]
+    Data(#[source] LoadError),
+    #[error(transparent)]
+    Start(#[from] RunError),
+    #[error(transparent)]
+    Drain(#[from] DrainError<ServiceError>),
+}
+
+/// `run`'s flags over the loaded configuration: `--guarantee` replaces
+/// `kafka.guarantee` (the broker flags were applied with every Kafka command's).
+pub fn apply(cfg: &mut Config, args: &RunArgs) {
+    if let Some(g) = args.guarantee {
+        cfg.kafka.guarantee = g;
+    }
+}
+
+/// `demarche run`: the service until it fails, or until a signal and the
+/// drain after it, which must end within `service.drain_timeout_ms`.
+pub async fn serve(mut cfg: Config, args: &RunArgs) -> Result<(), ServeError> {
+    apply(&mut cfg, args);
+    let pipeline = Arc::new(crate::cmd::build_pipeline(&cfg).map_err(ServeError::Data)?);
+    let drain = std::time::Duration::from_millis(cfg.service.drain_timeout_ms);
+    let token = CancellationToken::new();
+    shutdown::on_signal(token.clone());
+    let running = start(cfg, pipeline, token.clone()).await?;
+    Ok(shutdown::drain(running.task, &token, drain).await?)
 }
 
 /// The alert rules of [`Config::alerts_source`]: the file `service.alerts_file`
@@ -89,6 +127,17 @@ mod tests {
     }
 
     const ONE_RULE: &str = "[[rule]]\nname = \"one\"\nseverity = \"warning\"\nkinds = [\"warn\"]\n";
+
+    #[test]
+    fn the_guarantee_flag_replaces_the_configured_one() {
+        use crate::config::Guarantee;
+        let args = |g| RunArgs { kafka: Default::default(), guarantee: g };
+        let mut c = cfg(&[("DEMARCHE__KAFKA__GUARANTEE", "at_least_once")]);
+        apply(&mut c, &args(None));
+        assert_eq!(c.kafka.guarantee, Guarantee::AtLeastOnce);
+        apply(&mut c, &args(Some(Guarantee::ExactlyOnce)));
+        assert_eq!(c.kafka.guarantee, Guarantee::ExactlyOnce);
+    }
 
     #[test]
     fn alert_rules_are_built_in_a_named_file_or_a_legacy_data_directory_s() {

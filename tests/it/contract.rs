@@ -23,8 +23,6 @@ use serde_json::{json, Value};
 const EVENT_SCHEMA: &str = include_str!("../../schemas/statement-event.schema.json");
 const ARTICLE_SCHEMA: &str = include_str!("../../schemas/article.schema.json");
 
-/// Loading the data files takes ~100 ms: once per test binary.
-
 fn schema(text: &str) -> Value {
     serde_json::from_str(text).expect("schema file is JSON")
 }
