@@ -65,7 +65,8 @@ def check(cond: bool, what: str, why: str = "") -> bool:
 
 
 def rel(p: Path) -> str:
-    return str(p.relative_to(ROOT))
+    # A binary under CARGO_TARGET_DIR may lie outside the repository: then its full path.
+    return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
 
 
 # --------------------------------------------------------------------------
@@ -312,7 +313,9 @@ def find(objects, kind, name=None):
 
 
 def demarche_binary() -> Path | None:
-    cands = [ROOT / "target" / b / "demarche" for b in ("debug", "release")]
+    # CARGO_TARGET_DIR, when set, is where cargo built it.
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    cands = [target / b / "demarche" for b in ("debug", "release")]
     cands = [c for c in cands if c.exists()]
     return max(cands, key=lambda c: c.stat().st_mtime) if cands else None
 

@@ -17,7 +17,7 @@ pub struct Cli {
     /// Configuration file (TOML); environment variables DEMARCHE__SECTION__KEY override it.
     #[arg(long, global = true, env = "DEMARCHE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Data directory (lexicon/, gazetteer/, roles.toml, alerts.toml) instead of the built-in data;
+    /// Data directory (lexicon/, gazetteer/, roles.toml) instead of the built-in data;
     /// wins over DEMARCHE__EXTRACT__DATA_DIR and extract.data_dir.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

@@ -10,11 +10,14 @@
 //!
 //! Errors never quote the file's text: a syntax error is reported by line and
 //! column, since the line may hold a password.
+//!
+//! This file holds the typed sections, their defaults and the checks across
+//! fields; `config/layers.rs` the loading of the layers and the resolution of
+//! the paths they name (`extract.data_dir`, `service.alerts_file`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
-use toml::{Table, Value};
 
 /// Environment variables with this prefix override the file.
 pub const ENV_PREFIX: &str = "DEMARCHE__";
@@ -56,16 +59,37 @@ pub struct Config {
     /// layer; `--data-dir` replaces it ([`Config::set_data_dir`]).
     #[serde(skip)]
     pub data_source: DataSource,
+    /// Where the alert rules come from, resolved from `service.alerts_file`
+    /// and the layer that set it.
+    #[serde(skip)]
+    pub alerts_source: AlertsSource,
 }
 
-/// Where the lexicons, gazetteers, roles and default alert rules come from.
+/// Where the lexicons, gazetteers and roles come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum DataSource {
-    /// The files of config/ built into the binary: works from any directory.
+    /// The files of data/ built into the binary: works from any directory.
     #[default]
     BuiltIn,
     /// A directory, as resolved, and who asked for it (for the error when it is missing).
     Dir { path: PathBuf, origin: String },
+}
+
+/// Where the alert rules come from. They are the operator's policy, not
+/// linguistic data: they live in config/ beside the service config, not in
+/// the data directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AlertsSource {
+    /// `service.alerts_file` unset: the rules built into the binary
+    /// (config/alerts.toml at build time), unless the data directory in use
+    /// holds an `alerts.toml`, as data directories copied from config/ did
+    /// before the data moved to data/; then that file, so they keep working.
+    #[default]
+    Default,
+    /// `service.alerts_file` as resolved (absolute, relative to the config
+    /// file's directory, or to the working directory when set by the
+    /// environment), and who named it.
+    File { path: PathBuf, origin: String },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,10 +220,12 @@ pub struct ServiceConfig {
     /// librdkafka statistics (consumer lag) every this many ms; 0 disables.
     #[serde(default = "default_statistics_interval_ms")]
     pub statistics_interval_ms: u64,
-    /// Alert rules: absolute, or relative to the data directory; the default
-    /// `alerts.toml` with the built-in data is the built-in rules.
-    #[serde(default = "default_alerts_file")]
-    pub alerts_file: PathBuf,
+    /// Alert rules file: absolute, or relative to the config file's directory
+    /// (to the working directory when set by the environment). Unset: the
+    /// built-in rules ([`AlertsSource::Default`]); resolved in
+    /// [`Config::alerts_source`].
+    #[serde(default)]
+    pub alerts_file: Option<PathBuf>,
     /// HTTP: a request header must arrive within this (also the keep-alive idle time).
     #[serde(default = "default_http_header_read_timeout_ms")]
     pub http_header_read_timeout_ms: u64,
@@ -281,12 +307,9 @@ fn default_startup_timeout_ms() -> u64 {
 fn default_consumer_error_timeout_ms() -> u64 {
     60_000
 }
-/// The default `service.alerts_file`.
+/// The name of the alert rules file a data directory may hold (the layout
+/// before data/ and config/ were apart), and of the shipped config/alerts.toml.
 pub const DEFAULT_ALERTS_FILE: &str = "alerts.toml";
-
-fn default_alerts_file() -> PathBuf {
-    PathBuf::from(DEFAULT_ALERTS_FILE)
-}
 
 /// librdkafka properties whose values are secrets: never printed.
 pub fn is_secret_property(key: &str) -> bool {
@@ -383,72 +406,6 @@ impl Default for ExtractConfig {
 }
 
 impl Config {
-    /// Loads the layers: defaults, then `file` if given, then the environment.
-    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        Self::load_with_env(file, std::env::vars())
-    }
-
-    /// As [`Config::load`], with the environment given explicitly (for tests).
-    pub fn load_with_env(
-        file: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Config, ConfigError> {
-        let mut table = Table::new();
-        let mut origin = "built-in defaults".to_string();
-        if let Some(path) = file {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.to_path_buf(), source: e })?;
-            table = toml::from_str(&text).map_err(|e| syntax_error(path, &text, &e))?;
-            origin = format!("config file {}", path.display());
-        }
-        let mut from_env = Vec::new();
-        let mut data_dir_var = None;
-        for (name, value) in env {
-            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            let mut path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
-            // librdkafka properties are dotted, environment names cannot be:
-            // DEMARCHE__KAFKA__CLIENT__SASL_USERNAME sets sasl.username.
-            if path.len() == 3 && path[0] == "kafka" && path[1] == "client" {
-                path[2] = path[2].replace('_', ".");
-            }
-            if path.len() < 2 || path.iter().any(|p| p.is_empty()) {
-                return Err(ConfigError::Env { name, why: "expected DEMARCHE__SECTION__KEY".into() });
-            }
-            set_path(&mut table, &path, env_value(&path, &value))
-                .map_err(|why| ConfigError::Env { name: name.clone(), why })?;
-            if path == ["extract", "data_dir"] {
-                data_dir_var = Some(name.clone());
-            }
-            from_env.push(name);
-        }
-        if !from_env.is_empty() {
-            origin = format!("{origin} with environment overrides ({})", from_env.join(", "));
-        }
-        let mut cfg: Config = Value::Table(table)
-            .try_into()
-            // From a table, not text: the message names the key and its section ("in `extract`").
-            .map_err(|e: toml::de::Error| ConfigError::Invalid { origin, what: one_line(&e.to_string()) })?;
-        cfg.base_dir = file.and_then(|p| p.parent()).map(Path::to_path_buf);
-        cfg.data_source = match (&cfg.extract.data_dir, data_dir_var, file) {
-            (None, _, _) => DataSource::BuiltIn,
-            (Some(d), _, _) if d.as_os_str().is_empty() => DataSource::BuiltIn,
-            // The environment belongs to the process: its paths are the working directory's.
-            (Some(d), Some(var), _) => {
-                DataSource::Dir { path: d.clone(), origin: format!("environment variable {var}") }
-            }
-            // A file's paths are the file's, wherever demarche is started from.
-            (Some(d), None, Some(f)) => DataSource::Dir {
-                path: cfg.base_dir.as_deref().unwrap_or(Path::new("")).join(d),
-                origin: format!("extract.data_dir in config file {}", f.display()),
-            },
-            (Some(d), None, None) => DataSource::Dir { path: d.clone(), origin: "extract.data_dir".into() },
-        };
-        cfg.check()?;
-        Ok(cfg)
-    }
-
     /// `--data-dir`: the directory given on the command line wins over every layer.
     pub fn set_data_dir(&mut self, dir: PathBuf) {
         self.data_source = DataSource::Dir { path: dir, origin: "--data-dir".into() };
@@ -517,223 +474,7 @@ impl Config {
     }
 }
 
-/// An environment value typed by its key: verbatim where the key takes a
-/// string (so `12e3` stays a password, `2024` a group id, `"x"` keeps its
-/// quotes), else read as a TOML value (`42`, `true`, `["a", "b"]`). The key's
-/// type is asked of the typed deserialisation itself, with this value alone.
-fn env_value(path: &[String], raw: &str) -> Value {
-    let as_string = Value::String(raw.to_string());
-    let Ok(mut doc) = toml::from_str::<Table>(&format!("v = {raw}")) else {
-        return as_string;
-    };
-    let typed = doc.remove("v").unwrap_or_else(|| as_string.clone());
-    let mut alone = Table::new();
-    if set_path(&mut alone, path, as_string.clone()).is_ok() && Value::Table(alone).try_into::<Config>().is_ok() {
-        return as_string;
-    }
-    typed
-}
-
-/// A TOML syntax error by line and column of `text`, without quoting it.
-fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
-    let mut at = e.span().map_or(0, |s| s.start).min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    ConfigError::Parse { path: path.to_path_buf(), line, column, what: one_line(e.message()) }
-}
-
-/// Error messages are printed on one line.
-fn one_line(s: &str) -> String {
-    s.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
-}
-
-fn set_path(table: &mut Table, path: &[String], value: Value) -> Result<(), String> {
-    let (last, parents) = path.split_last().expect("non-empty path");
-    let mut cur = table;
-    for p in parents {
-        let entry = cur.entry(p.clone()).or_insert_with(|| Value::Table(Table::new()));
-        cur = match entry {
-            Value::Table(t) => t,
-            _ => return Err(format!("`{p}` is not a section")),
-        };
-    }
-    cur.insert(last.clone(), value);
-    Ok(())
-}
+mod layers;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
-
-    #[test]
-    fn layers_apply_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("d.toml");
-        std::fs::write(&f, "[extract]\nmax_record_bytes = 1000\n[log]\nformat = \"json\"\n").unwrap();
-        let c = Config::load_with_env(Some(&f), env(&[])).unwrap();
-        assert_eq!(c.extract.max_record_bytes, 1000);
-        assert_eq!(c.log.format, LogFormat::Json);
-        let c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "2000")])).unwrap();
-        assert_eq!(c.extract.max_record_bytes, 2000);
-        let c = Config::load_with_env(None, env(&[])).unwrap();
-        assert_eq!(c.extract.max_record_bytes, 960 * 1024);
-    }
-
-    #[test]
-    fn unknown_keys_are_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("d.toml");
-        std::fs::write(&f, "[extract]\nmax_recrod_bytes = 1000\n").unwrap();
-        let e = Config::load_with_env(Some(&f), env(&[])).unwrap_err().to_string();
-        assert!(e.contains("max_recrod_bytes") && e.contains("in `extract`"), "{e}");
-        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRAKT__DATA_DIR", "x")])).unwrap_err().to_string();
-        assert!(e.contains("extrakt"), "{e}");
-        assert!(e.contains("DEMARCHE__EXTRAKT__DATA_DIR"), "{e}");
-    }
-
-    #[test]
-    fn environment_values_stay_strings_where_the_key_is_a_string() {
-        let c = Config::load_with_env(
-            None,
-            env(&[
-                ("DEMARCHE__KAFKA__CLIENT__SASL_PASSWORD", "12e3"),
-                ("DEMARCHE__KAFKA__GROUP_ID", "2024"),
-                ("DEMARCHE__KAFKA__TRANSACTIONAL_ID", "007"),
-                ("DEMARCHE__KAFKA__STATEMENTS_TOPIC", "\"quoted\""),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.kafka.client["sasl.password"], "12e3");
-        assert_eq!(c.kafka.group_id, "2024");
-        assert_eq!(c.kafka.transactional_id.as_deref(), Some("007"));
-        assert_eq!(c.kafka.statements_topic, "\"quoted\"");
-        // Numbers, booleans and arrays still reach the keys that take them.
-        let c = Config::load_with_env(
-            None,
-            env(&[
-                ("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "2000"),
-                ("DEMARCHE__KAFKA__INPUT_TOPICS", "[\"a\", \"b\"]"),
-                ("DEMARCHE__KAFKA__CLIENT__ENABLE_IDEMPOTENCE", "true"),
-                ("DEMARCHE__SERVICE__WORKERS", "3"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.extract.max_record_bytes, 2000);
-        assert_eq!(c.kafka.input_topics, ["a", "b"]);
-        assert_eq!(c.kafka.client["enable.idempotence"], "true");
-        assert_eq!(c.service.workers, 3);
-        // A number for a number key that does not fit is still refused by the key's name.
-        let e = Config::load_with_env(None, env(&[("DEMARCHE__SERVICE__WORKERS", "many")])).unwrap_err().to_string();
-        assert!(e.contains("DEMARCHE__SERVICE__WORKERS"), "{e}");
-    }
-
-    #[test]
-    fn a_syntax_error_names_file_line_and_column_without_the_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("d.toml");
-        std::fs::write(&f, "[kafka]\nbrokers = \"b:9092\"\n[kafka.client]\n\"sasl.password\" = \"hunter2-s3cr3t\n")
-            .unwrap();
-        let e = Config::load_with_env(Some(&f), env(&[])).unwrap_err();
-        let text = e.to_string();
-        assert!(matches!(e, ConfigError::Parse { line: 4, .. }), "{text}");
-        assert!(text.contains(&f.display().to_string()) && text.contains("line 4, column"), "{text}");
-        assert!(!text.contains("hunter2") && !text.contains('\n'), "{text}");
-        assert!(std::error::Error::source(&e).is_none(), "the TOML error would quote the line");
-    }
-
-    #[test]
-    fn debug_of_a_config_hides_client_secrets() {
-        let c = Config::load_with_env(
-            None,
-            env(&[
-                ("DEMARCHE__KAFKA__CLIENT__SASL_PASSWORD", "pw-one"),
-                ("DEMARCHE__KAFKA__CLIENT__SSL_KEY_PASSWORD", "pw-two"),
-                ("DEMARCHE__KAFKA__CLIENT__SSL_KEYSTORE_PASSWORD", "pw-three"),
-                ("DEMARCHE__KAFKA__CLIENT__SASL_OAUTHBEARER_CLIENT_SECRET", "pw-four"),
-                ("DEMARCHE__KAFKA__CLIENT__SASL_USERNAME", "demarche-user"),
-            ]),
-        )
-        .unwrap();
-        let d = format!("{c:?} {c:#?}");
-        for secret in ["pw-one", "pw-two", "pw-three", "pw-four"] {
-            assert!(!d.contains(secret), "{d}");
-        }
-        assert!(d.contains("demarche-user") && d.contains("<redacted>"), "{d}");
-    }
-
-    #[test]
-    fn data_dir_layers_resolve_where_they_were_given() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("d.toml");
-        std::fs::write(&f, "[extract]\ndata_dir = \"mydata\"\n").unwrap();
-        assert_eq!(Config::load_with_env(None, env(&[])).unwrap().data_source, DataSource::BuiltIn);
-        // From a file: beside the file, wherever demarche runs.
-        let c = Config::load_with_env(Some(&f), env(&[])).unwrap();
-        match &c.data_source {
-            DataSource::Dir { path, origin } => {
-                assert_eq!(path, &dir.path().join("mydata"));
-                assert!(origin.contains("extract.data_dir") && origin.contains("d.toml"), "{origin}");
-            }
-            other => panic!("{other:?}"),
-        }
-        // The environment beats the file and is the working directory's.
-        let mut c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__DATA_DIR", "envdata")])).unwrap();
-        assert_eq!(
-            c.data_source,
-            DataSource::Dir {
-                path: "envdata".into(),
-                origin: "environment variable DEMARCHE__EXTRACT__DATA_DIR".into()
-            }
-        );
-        // The flag beats both.
-        c.set_data_dir("flagdata".into());
-        assert_eq!(c.data_source, DataSource::Dir { path: "flagdata".into(), origin: "--data-dir".into() });
-        // Empty means the built-in data (a variable cleared in a manifest).
-        let c = Config::load_with_env(Some(&f), env(&[("DEMARCHE__EXTRACT__DATA_DIR", "")])).unwrap();
-        assert_eq!(c.data_source, DataSource::BuiltIn);
-    }
-
-    #[test]
-    fn a_record_limit_the_producer_cannot_send_is_refused_naming_both_keys() {
-        // The defaults agree with each other.
-        let c = Config::load_with_env(None, env(&[])).unwrap();
-        assert!(
-            c.extract.max_record_bytes + crate::service::records::DEAD_LETTER_HEADROOM <= c.kafka.message_max_bytes()
-        );
-        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "4194304")]))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("extract.max_record_bytes") && e.contains("message.max.bytes"), "{e}");
-        // Raising the producer's limit with it is accepted, and is the limit outputs are sized for.
-        let c = Config::load_with_env(
-            None,
-            env(&[
-                ("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "4194304"),
-                ("DEMARCHE__KAFKA__CLIENT__MESSAGE_MAX_BYTES", "5000000"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.kafka.message_max_bytes(), 5_000_000);
-        // A producer limit below the record limit's, or not a number, is refused.
-        for v in ["500000", "-1", "big"] {
-            let e = Config::load_with_env(None, env(&[("DEMARCHE__KAFKA__CLIENT__MESSAGE_MAX_BYTES", v)]))
-                .unwrap_err()
-                .to_string();
-            assert!(e.contains("message.max.bytes"), "{v}: {e}");
-        }
-    }
-
-    #[test]
-    fn checks_values() {
-        let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "3")])).unwrap_err();
-        assert!(matches!(e, ConfigError::Check(_)));
-    }
-}
+mod tests;

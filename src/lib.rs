@@ -19,4 +19,5 @@ pub mod pretty;
 pub mod replay;
 pub mod resources_dir;
 pub mod service;
+pub mod shutdown;
 pub mod telemetry;

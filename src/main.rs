@@ -1,16 +1,18 @@
-//! The `demarche` binary: parse arguments, set up logs, load config, dispatch.
+//! The `demarche` binary: parse arguments, set up logs, load config,
+//! dispatch, print the fatal error. Each command's flags become its request
+//! next to the command (`src/cmd/`), where they are tested; stopping on a
+//! signal is `src/shutdown.rs`.
 
-use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
 
-use demarche::cli::{Cli, Command, ExtractArgs, QuickstartArgs, ReplayArgs, RunArgs, SubscribeArgs, TopicsAction};
+use demarche::cli::{Cli, Command, ReplayArgs, SubscribeArgs, TopicsAction};
 use demarche::config::{Config, LogFormat};
-use demarche::{cmd, telemetry};
+use demarche::{cmd, shutdown, telemetry};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
@@ -71,81 +73,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     telemetry::init(cli.log_format.unwrap_or(cfg.log.format));
     match cli.command {
-        Command::Extract(args) => extract(&cfg, args),
-        Command::Run(args) => {
-            let rt = runtime()?;
-            let result = rt.block_on(serve(cfg, args));
-            // A signal may have interrupted a blocking Kafka call (a metadata request,
-            // init_transactions) that still holds a thread: exit without waiting for it.
-            rt.shutdown_timeout(std::time::Duration::from_millis(500));
-            result
+        Command::Extract(args) => {
+            let started = Instant::now();
+            let req = cmd::extract::Request::from_args(&args, io::IsTerminal::is_terminal(&io::stderr()));
+            match cmd::extract::execute(&cfg, &req)? {
+                cmd::extract::Ended::Done(s) => summary!(
+                    cmd::extract::report(&s, started),
+                    read = s.read,
+                    extracted = s.extracted,
+                    rejected = s.rejected,
+                    statements = s.statements,
+                    blank = s.blank,
+                    bytes = s.bytes,
+                    elapsed_ms = started.elapsed().as_millis() as u64
+                ),
+                cmd::extract::Ended::OutputClosed => {}
+            }
+            Ok(())
         }
-        Command::Topics { action: TopicsAction::Create(_) } => runtime()?.block_on(create_topics(cfg)),
-        Command::Quickstart(args) => runtime()?.block_on(quickstart(cfg, args)),
+        Command::Run(args) => Ok(shutdown::block_on(cmd::run::serve(cfg, &args))??),
+        Command::Topics { action: TopicsAction::Create(_) } => {
+            let created = runtime()?.block_on(cmd::topics::create(&cfg)).context("creating topics")?;
+            cmd::topics::report(&created).iter().for_each(|line| println!("{line}"));
+            Ok(())
+        }
+        Command::Quickstart(args) => {
+            runtime()?.block_on(cmd::quickstart::execute(cfg, &args))?;
+            Ok(())
+        }
         Command::Replay(args) => runtime()?.block_on(replay(cfg, *args)),
         Command::Subscribe(args) => runtime()?.block_on(subscribe(cfg, *args)),
     }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(shutdown::runtime()?)
 }
 
 /// Cancels `token` on SIGINT or SIGTERM.
 fn on_signal(token: CancellationToken) {
-    tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: draining"),
-            _ = term.recv() => tracing::info!("SIGTERM: draining"),
-        }
-        token.cancel();
-    });
-}
-
-async fn serve(mut cfg: Config, args: RunArgs) -> anyhow::Result<()> {
-    if let Some(g) = args.guarantee {
-        cfg.kafka.guarantee = g;
-    }
-    let pipeline = std::sync::Arc::new(cmd::build_pipeline(&cfg).context("loading lexicons and gazetteers")?);
-    let drain = std::time::Duration::from_millis(cfg.service.drain_timeout_ms);
-    let token = CancellationToken::new();
-    on_signal(token.clone());
-    let running = cmd::run::start(cfg, pipeline, token.clone()).await?;
-    let mut task = running.task;
-    tokio::select! {
-        r = &mut task => return r.context("service task")?.context("service stopped"),
-        _ = token.cancelled() => {}
-    }
-    match tokio::time::timeout(drain, &mut task).await {
-        Ok(r) => r.context("service task")?.context("service stopped while draining"),
-        Err(_) => {
-            anyhow::bail!("drain did not finish within {} ms; uncommitted work will be re-read", drain.as_millis())
-        }
-    }
-}
-
-async fn create_topics(cfg: Config) -> anyhow::Result<()> {
-    for (topic, outcome) in cmd::topics::create(&cfg).await.context("creating topics")? {
-        println!("{topic}: {outcome:?}");
-    }
-    Ok(())
-}
-
-async fn quickstart(cfg: Config, args: QuickstartArgs) -> anyhow::Result<()> {
-    let pipeline = std::sync::Arc::new(cmd::build_pipeline(&cfg).context("loading lexicons and gazetteers")?);
-    let token = CancellationToken::new();
-    on_signal(token.clone());
-    let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let input = match args.input {
-        Some(p) => cmd::quickstart::Input::File(p),
-        None => cmd::quickstart::Input::Sample,
-    };
-    // Statements on stdout, everything else on stderr.
-    let (mut out, mut status) = (std::io::stdout(), std::io::stderr());
-    cmd::quickstart::run(cfg, pipeline, &input, args.follow, token, &mut out, &mut status, color).await?;
-    Ok(())
+    shutdown::on_signal(token)
 }
 
 async fn replay(cfg: Config, args: ReplayArgs) -> anyhow::Result<()> {
@@ -189,63 +156,4 @@ async fn subscribe(cfg: Config, args: SubscribeArgs) -> anyhow::Result<()> {
     let report = cmd::subscribe::run(&cfg, &req, &mut out, token).await.context("subscribe")?;
     tracing::info!(read = report.read, matched = report.matched, unreadable = report.unreadable, "subscription ended");
     Ok(())
-}
-
-fn extract(cfg: &Config, args: ExtractArgs) -> anyhow::Result<()> {
-    use demarche::cmd::extract::{ExtractError, Progress};
-    let started = Instant::now();
-    // Before anything is opened for writing: creating the output would truncate the input.
-    cmd::extract::refuse_overwriting_input(&args.input, &args.output, args.rejects.as_deref())?;
-    let pipeline = cmd::build_pipeline(cfg).context("loading lexicons and gazetteers")?;
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "resources loaded");
-    let mut total_bytes = None;
-    let mut input: Box<dyn io::BufRead> = if args.input == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        let file = File::open(&args.input).with_context(|| format!("opening {}", args.input))?;
-        total_bytes = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-        Box::new(BufReader::with_capacity(1 << 20, file))
-    };
-    let mut output: Box<dyn Write> = if args.output == "-" {
-        Box::new(io::stdout().lock())
-    } else {
-        Box::new(File::create(&args.output).with_context(|| format!("creating {}", args.output))?)
-    };
-    let mut rejects = match &args.rejects {
-        Some(p) => Some(io::BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
-        None => None,
-    };
-    let mut progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        Progress::on(Box::new(std::io::stderr()), total_bytes)
-    } else {
-        Progress::off()
-    };
-    let result = cmd::extract::run_with_progress(
-        &pipeline,
-        &mut input,
-        &mut output,
-        rejects.as_mut().map(|w| w as &mut dyn Write),
-        cfg.extract.max_record_bytes,
-        &mut progress,
-    );
-    progress.clear();
-    match result {
-        Ok(summary) => {
-            summary!(
-                cmd::extract::report(&summary, started),
-                read = summary.read,
-                extracted = summary.extracted,
-                rejected = summary.rejected,
-                statements = summary.statements,
-                blank = summary.blank,
-                bytes = summary.bytes,
-                elapsed_ms = started.elapsed().as_millis() as u64
-            );
-            Ok(())
-        }
-        // The reader of stdout went away (`| head`): stop reading and end quietly with
-        // status 0, as `head` asked for no more; no summary, since the run was cut short.
-        Err(ExtractError::Output(e)) if args.output == "-" && e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(e.into()),
-    }
 }

@@ -1,18 +1,19 @@
-//! Where the data files (lexicons, gazetteers, roles, alert rules) come
-//! from, and handing their texts to the pure builder in
-//! [`crate::extract::Resources`].
+//! Where the data files (lexicons, gazetteers, roles) come from, and handing
+//! their texts to the pure builder in [`crate::extract::Resources`].
 //!
-//! The files of `config/` are built into the binary (see `build.rs`), so
+//! The files of `data/` are built into the binary (see `build.rs`), so
 //! `demarche` works from any directory with nothing beside it. A data
 //! directory given by `--data-dir`, `DEMARCHE__EXTRACT__DATA_DIR` or
 //! `extract.data_dir` replaces them, file for file: a user extends demarche by
-//! copying `config/`, editing it and pointing there. A directory that was
+//! copying `data/`, editing it and pointing there. A directory that was
 //! asked for and is missing is an error, never a quiet return to the
 //! built-in data.
 //!
 //! Layout: `lexicon/*.toml` (one per language), `gazetteer/**/*.toml`
-//! (countries, people, organisations, groups, media), `roles.toml`, and
-//! `alerts.toml` (read by [`crate::cmd::run::load_rules`]).
+//! (countries, people, organisations, groups, media) and `roles.toml`. The
+//! alert rules are the operator's policy, not data: config/alerts.toml is
+//! built in beside them ([`BUILTIN_ALERTS`]) and `service.alerts_file` names
+//! another file ([`crate::cmd::run::load_rules`]).
 
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,7 @@ pub enum LoadError {
     Resource(#[from] ResourceError),
 }
 
-/// The built-in data files, named `built-in <path under config/>` in errors.
+/// The built-in data files, named by their path under data/ in errors.
 pub fn builtin_files() -> DataFiles<'static> {
     let files = |list: &'static [(&'static str, &'static str)]| {
         list.iter().map(|(name, text)| DataFile { name, text }).collect::<Vec<_>>()
@@ -134,16 +135,16 @@ fn as_files(v: &[(String, String)]) -> Vec<DataFile<'_>> {
 mod tests {
     use super::*;
 
-    // Unit tests run in the crate root, where config/ is the source of the built-in data.
+    // Unit tests run in the crate root, where data/ is the source of the built-in data.
     #[test]
-    fn built_in_data_are_the_files_of_config_with_the_same_fingerprint() {
-        let from_disk = load(Path::new("config")).unwrap().fingerprint;
+    fn built_in_data_are_the_files_of_data_with_the_same_fingerprint() {
+        let from_disk = load(Path::new("data")).unwrap().fingerprint;
         let built_in = load_source(&DataSource::BuiltIn).unwrap().fingerprint;
         assert_eq!(built_in, from_disk, "event ids would change between built-in and on-disk data");
         assert_eq!(builtin_fingerprint(), from_disk);
         assert_eq!(BUILTIN_FINGERPRINT, from_disk, "build.rs computes the fingerprint as the runtime does");
         let files = builtin_files();
-        assert_eq!(files.lexicons.len(), std::fs::read_dir("config/lexicon").unwrap().count());
+        assert_eq!(files.lexicons.len(), std::fs::read_dir("data/lexicon").unwrap().count());
         assert!(files.gazetteers.iter().any(|f| f.name == "gazetteer/people/region.toml"));
         assert_eq!(BUILTIN_ALERTS, std::fs::read_to_string("config/alerts.toml").unwrap());
         assert!(LONG_VERSION.ends_with(&format!("+data.{from_disk})")), "{LONG_VERSION}");

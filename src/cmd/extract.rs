@@ -8,6 +8,9 @@
 //! A UTF-8 byte-order mark before the first line (as some Windows tools
 //! write) is skipped. On a terminal, [`Progress`] keeps one status line on
 //! stderr up to date.
+//!
+//! [`Request`] is the command's flags, [`execute`] the command run on them
+//! (in `request.rs`); the rest is the extraction loop they drive.
 
 use std::io::{self, BufRead, BufWriter, Write};
 use std::time::{Duration, Instant};
@@ -17,6 +20,9 @@ use serde::Serialize;
 use crate::article::Reject;
 use crate::pipeline::Pipeline;
 use crate::service::records::{panic_message, Failure};
+
+mod request;
+pub use request::{execute, Ended, Request};
 
 /// Counts of one run, printed as the closing summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +48,20 @@ pub enum ExtractError {
     Rejects(#[source] io::Error),
     #[error("{flag} {path} is the input file {input}: refusing to overwrite it (write to another file)")]
     SameFile { flag: &'static str, path: String, input: String },
+    #[error("opening {path}")]
+    Open {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("creating {path}")]
+    Create {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("loading lexicons and gazetteers")]
+    Data(#[source] crate::resources_dir::LoadError),
 }
 
 /// Refuses an `--output` or `--rejects` that is the input file, however it is

@@ -41,6 +41,8 @@ pub enum QuickstartError {
     Output(#[from] std::io::Error),
     #[error("the reader saw {printed} of the {committed} committed statements within {}s", READ_BACK_TIMEOUT.as_secs())]
     Missing { printed: u64, committed: u64 },
+    #[error("loading lexicons and gazetteers")]
+    Data(#[source] crate::resources_dir::LoadError),
 }
 
 /// How long after the last record is processed its statements may take to
@@ -73,12 +75,30 @@ pub enum Input {
 }
 
 impl Input {
+    /// `--input`: a file, or without it the built-in sample.
+    pub fn from_flag(input: Option<PathBuf>) -> Input {
+        input.map_or(Input::Sample, Input::File)
+    }
+
     fn name(&self) -> String {
         match self {
             Input::Sample => "the built-in sample (examples/articles.jsonl)".into(),
             Input::File(p) => p.display().to_string(),
         }
     }
+}
+
+/// `demarche quickstart` from its flags: statements on stdout (coloured on a
+/// terminal), everything else on stderr, until the sample is done or, with
+/// `--follow`, until SIGINT or SIGTERM.
+pub async fn execute(cfg: Config, args: &crate::cli::QuickstartArgs) -> Result<Report, QuickstartError> {
+    let pipeline = Arc::new(crate::cmd::build_pipeline(&cfg).map_err(QuickstartError::Data)?);
+    let token = CancellationToken::new();
+    crate::shutdown::on_signal(token.clone());
+    let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let input = Input::from_flag(args.input.clone());
+    let (mut out, mut status) = (std::io::stdout(), std::io::stderr());
+    run(cfg, pipeline, &input, args.follow, token, &mut out, &mut status, color).await
 }
 
 /// Runs the quick start. Each statement is written to `out` as one line (and
@@ -229,4 +249,17 @@ async fn publish(cfg: &Config, input: &Input) -> Result<u64, QuickstartError> {
     // Every send was acknowledged: the flush has nothing to wait for, but it blocks, so off the runtime.
     crate::kafka::consume::blocking(move || producer.flush(Duration::from_secs(10))).await?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_input_the_quick_start_publishes_the_built_in_sample() {
+        assert!(matches!(Input::from_flag(None), Input::Sample));
+        assert!(matches!(Input::from_flag(Some("a.jsonl".into())), Input::File(p) if p.as_os_str() == "a.jsonl"));
+        assert!(Input::Sample.name().contains("examples/articles.jsonl"));
+        assert!(SAMPLE.lines().count() > 0);
+    }
 }

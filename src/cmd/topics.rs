@@ -36,6 +36,13 @@ pub fn all_topics(cfg: &Config) -> Vec<String> {
     t
 }
 
+/// One line per topic for stdout, as `topics create` prints them
+/// (`statements: Created`, `articles: Existed`).
+pub fn report(created: &[(String, TopicOutcome)]) -> Vec<String> {
+    created.iter().map(|(topic, outcome)| format!("{topic}: {outcome:?}")).collect()
+}
+
+/// Creates every topic of [`all_topics`], keeping those that exist.
 pub async fn create(cfg: &Config) -> Result<Vec<(String, TopicOutcome)>, TopicsError> {
     // Unreachable brokers are one clear line, not a 30 s wait on the admin request.
     preflight::check(cfg, Needs::default()).await?;
@@ -61,4 +68,21 @@ pub async fn create(cfg: &Config) -> Result<Vec<(String, TopicOutcome)>, TopicsE
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_is_one_line_with_its_outcome() {
+        let created = [("articles".to_string(), TopicOutcome::Existed), ("statements".into(), TopicOutcome::Created)];
+        assert_eq!(report(&created), ["articles: Existed", "statements: Created"]);
+    }
+
+    #[test]
+    fn the_topics_are_the_inputs_and_the_three_outputs() {
+        let cfg = Config::load_with_env(None, Vec::new()).unwrap();
+        assert_eq!(all_topics(&cfg), ["articles", "statements", "alerts", "articles.dlq"]);
+    }
 }

@@ -1,5 +1,6 @@
-//! Shared by the Kafka tests: configs for a test broker, producing raw
-//! records, reading whole topics, the expected output of a set of records.
+//! Shared by the test modules: the default pipeline, built once; and for the
+//! Kafka tests, configs for a test broker, producing raw records, reading
+//! whole topics, the expected output of a set of records.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -19,12 +20,23 @@ use demarche::pipeline::Pipeline;
 /// A raw input record: key and value, either may be absent.
 pub type Rec = (Option<Vec<u8>>, Option<Vec<u8>>);
 
+/// The pipeline of the default configuration (the built-in data), built
+/// once for the whole test binary and shared by every module.
 pub fn pipeline() -> Arc<Pipeline> {
+    shared_pipeline().clone()
+}
+
+/// [`pipeline`], borrowed: for the tests that only call it.
+pub fn default_pipeline() -> &'static Pipeline {
+    shared_pipeline().as_ref()
+}
+
+fn shared_pipeline() -> &'static Arc<Pipeline> {
     static P: OnceLock<Arc<Pipeline>> = OnceLock::new();
     P.get_or_init(|| {
-        Arc::new(demarche::cmd::build_pipeline(&Config::load_with_env(None, Vec::new()).unwrap()).unwrap())
+        let cfg = Config::load_with_env(None, Vec::new()).expect("default configuration");
+        Arc::new(demarche::cmd::build_pipeline(&cfg).expect("data files under data/ load"))
     })
-    .clone()
 }
 
 /// A unique suffix so tests never share topics or groups.
@@ -294,15 +306,14 @@ pub fn ids_of_jsonl(text: &str) -> Vec<String> {
     v
 }
 
-/// The broker the Kafka tests run against (`DEMARCHE_TEST_BROKERS`), or None
-/// with a note when there is none (the test then passes without running).
-pub fn test_brokers() -> Option<String> {
+/// The broker the Kafka tests run against (`DEMARCHE_TEST_BROKERS`). Those
+/// tests are `#[ignore]`d, so `cargo test` lists them as ignored; run
+/// explicitly (`--include-ignored`, as scripts/test.sh does) without a broker,
+/// they fail instead of passing without having run.
+pub fn test_brokers() -> String {
     match std::env::var("DEMARCHE_TEST_BROKERS") {
-        Ok(b) if !b.is_empty() => Some(b),
-        _ => {
-            eprintln!("skipping: DEMARCHE_TEST_BROKERS is not set (scripts/test.sh starts a broker and sets it)");
-            None
-        }
+        Ok(b) if !b.is_empty() => b,
+        _ => panic!("DEMARCHE_TEST_BROKERS is not set: scripts/test.sh starts a broker and sets it"),
     }
 }
 

@@ -9,7 +9,7 @@ const ARTICLE: &str = r#"{"id":"cli-1","lang":"en","published_at":"2024-03-04T09
 
 /// The built-in data's fingerprint, from the files the tests run beside.
 fn builtin_fingerprint() -> String {
-    demarche::resources_dir::load(Path::new("config")).unwrap().fingerprint
+    demarche::resources_dir::load(Path::new("data")).unwrap().fingerprint
 }
 
 /// The binary in `cwd`, with none of the caller's DEMARCHE_* variables.
@@ -39,7 +39,7 @@ fn extractors(out: &Path) -> Vec<String> {
         .collect()
 }
 
-/// A copy of config/ under `to`; `edit` appends a comment, which changes the fingerprint only.
+/// A copy of data/ under `to`; `edit` appends a comment, which changes the fingerprint only.
 fn copy_data(to: &Path, edit: Option<&str>) -> String {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
@@ -53,7 +53,7 @@ fn copy_data(to: &Path, edit: Option<&str>) -> String {
             }
         }
     }
-    copy(Path::new("config"), to);
+    copy(Path::new("data"), to);
     if let Some(note) = edit {
         let f = to.join("gazetteer/countries.toml");
         let text = std::fs::read_to_string(&f).unwrap();

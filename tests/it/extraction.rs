@@ -2,25 +2,14 @@
 //! these tests (never outlet text): what an analyst relies on the extractor
 //! to get right in both languages.
 
-use std::sync::OnceLock;
-
+use crate::common::default_pipeline;
 use demarche::article::{Article, Limits};
-use demarche::config::Config;
 use demarche::event::{DateBasis, Resolution, StatementEvent};
-use demarche::pipeline::Pipeline;
-
-fn pipeline() -> &'static Pipeline {
-    static P: OnceLock<Pipeline> = OnceLock::new();
-    P.get_or_init(|| {
-        let cfg = Config::load_with_env(None, Vec::new()).expect("defaults");
-        demarche::cmd::build_pipeline(&cfg).expect("data files load")
-    })
-}
 
 fn extract(lang: &str, published: &str, title: Option<&str>, body: &str) -> Vec<StatementEvent> {
     let v = serde_json::json!({"id": "t", "lang": lang, "published_at": published, "title": title, "body": body});
     let a = Article::parse(v.to_string().as_bytes(), &Limits::default()).expect("valid article");
-    pipeline().extractor().extract(&a)
+    default_pipeline().extractor().extract(&a)
 }
 
 fn body(events: &[StatementEvent]) -> Vec<&StatementEvent> {

@@ -5,8 +5,6 @@
 //! port or a listener that never answers, and in-process against the mock
 //! cluster where a broker is needed.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -15,7 +13,7 @@ use std::time::{Duration, Instant};
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use tokio_util::sync::CancellationToken;
 
-use common::*;
+use crate::common::*;
 use demarche::config::Guarantee;
 use demarche::service::consumer::ServiceError;
 

@@ -4,15 +4,13 @@
 //! Expectations are written as plain field checks on the events, not with
 //! the filter under test.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use common::*;
+use crate::common::*;
 use demarche::alerts::{alerts_for, Filter, FilterSpec};
 use demarche::cmd::subscribe::{self, Format, Report, Request, Start};
 use demarche::config::Config;
@@ -79,8 +77,9 @@ fn ids_where(events: &[StatementEvent], f: impl Fn(&StatementEvent) -> bool) -> 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn each_filter_returns_exactly_the_matching_events_in_both_formats() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let (cfg, events) = published(&brokers, "sub-filters").await;
     let spec = |f: fn(&mut FilterSpec)| {
         let mut s = FilterSpec::default();
@@ -142,8 +141,9 @@ async fn each_filter_returns_exactly_the_matching_events_in_both_formats() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn alerts_are_filtered_on_their_statement_and_say_their_rule() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let (cfg, events) = published(&brokers, "sub-alerts").await;
     let rules = demarche::cmd::run::load_rules(&cfg).unwrap();
     let mut want: Vec<String> = events
@@ -167,8 +167,9 @@ async fn alerts_are_filtered_on_their_statement_and_say_their_rule() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn since_starts_at_a_time_and_follow_prints_new_events_until_stopped() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = config(&brokers, "sub-since");
     create_topic(&brokers, &cfg.kafka.statements_topic, 3).await;
     let events = all_events();
@@ -211,8 +212,9 @@ async fn since_starts_at_a_time_and_follow_prints_new_events_until_stopped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn a_group_resumes_where_it_left_off() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let (cfg, events) = published(&brokers, "sub-group").await;
     let mut req = request(&cfg.kafka.statements_topic, FilterSpec::default(), Format::Json);
     req.group = Some(unique("reader"));
@@ -246,8 +248,9 @@ impl Write for Shared {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn the_command_maps_its_flags_to_the_filter() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let (cfg, events) = published(&brokers, "sub-cli").await;
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_demarche"))

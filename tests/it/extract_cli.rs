@@ -127,10 +127,8 @@ fn script_available() -> bool {
 
 #[test]
 fn a_progress_line_on_a_terminal_is_drawn_in_place_and_erased() {
-    if !script_available() {
-        eprintln!("skipping: no `script` command to give the binary a terminal");
-        return;
-    }
+    // Without a terminal this test would prove nothing: missing `script` is a failure, not a pass.
+    assert!(script_available(), "no `script` command (util-linux) to give the binary a terminal");
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, articles(200)).unwrap();

@@ -13,25 +13,17 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
+use crate::common::default_pipeline;
 use demarche::event::{Field, Span, StatementEvent};
-use demarche::pipeline::Pipeline;
 use jsonschema::Validator;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use serde_json::{json, Value};
 
-fn pipeline() -> &'static Pipeline {
-    static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
-    PIPELINE.get_or_init(|| {
-        let cfg = demarche::config::Config::load_with_env(None, vec![]).expect("default configuration");
-        demarche::cmd::build_pipeline(&cfg).expect("data files under config/ load")
-    })
-}
-
 fn event_validator() -> &'static Validator {
     static V: OnceLock<Validator> = OnceLock::new();
     V.get_or_init(|| {
-        let schema: Value = serde_json::from_str(include_str!("../schemas/statement-event.schema.json")).unwrap();
+        let schema: Value = serde_json::from_str(include_str!("../../schemas/statement-event.schema.json")).unwrap();
         jsonschema::draft202012::new(&schema).expect("event schema compiles")
     })
 }
@@ -206,9 +198,9 @@ proptest! {
 
     #[test]
     fn extraction_keeps_its_invariants(line in article()) {
-        let first = pipeline().process(line.as_bytes()).map_err(|r| TestCaseError::fail(format!("rejected: {r}")))?;
+        let first = default_pipeline().process(line.as_bytes()).map_err(|r| TestCaseError::fail(format!("rejected: {r}")))?;
         check(&first.article.body, first.article.title.as_deref(), &first.events)?;
-        let again = pipeline().process(line.as_bytes()).unwrap();
+        let again = default_pipeline().process(line.as_bytes()).unwrap();
         let ids = |es: &[StatementEvent]| es.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>();
         prop_assert_eq!(ids(&first.events), ids(&again.events));
         prop_assert_eq!(&first.events, &again.events);
@@ -234,9 +226,9 @@ proptest! {
             _ => format!("{quote} ― {speaker}\n{before} {cue} {after}"),
         };
         let line = json!({"id": "q", "body": body, "published_at": "2016-05-03"}).to_string();
-        let first = pipeline().process(line.as_bytes()).map_err(|r| TestCaseError::fail(format!("rejected: {r}")))?;
+        let first = default_pipeline().process(line.as_bytes()).map_err(|r| TestCaseError::fail(format!("rejected: {r}")))?;
         check(&first.article.body, None, &first.events)?;
-        let again = pipeline().process(line.as_bytes()).unwrap();
+        let again = default_pipeline().process(line.as_bytes()).unwrap();
         prop_assert_eq!(&first.events, &again.events);
     }
 }
@@ -249,7 +241,7 @@ fn a_comma_opening_a_field_before_a_cue() {
     for text in [",said", ", Lavrov said.", ",” Lavrov said.", "، قال لافروف", ", he said that talks would resume."]
     {
         for line in [json!({"id": "comma", "body": text}), json!({"id": "comma", "title": text, "body": ""})] {
-            let p = pipeline().process(line.to_string().as_bytes()).expect("parses");
+            let p = default_pipeline().process(line.to_string().as_bytes()).expect("parses");
             check(&p.article.body, p.article.title.as_deref(), &p.events).unwrap();
         }
     }

@@ -2,14 +2,12 @@
 //! that cannot find offsets by time at all, and the one that can be taken
 //! down in the middle of a replay.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use common::*;
+use crate::common::*;
 use demarche::cmd::replay;
 use demarche::replay::checkpoint::Sink;
 use demarche::replay::time_index::Basis;

@@ -4,20 +4,11 @@
 
 use std::collections::HashSet;
 use std::io::Cursor;
-use std::sync::OnceLock;
 
+use crate::common::default_pipeline;
 use demarche::cmd::extract::{run, Summary};
 use demarche::event::StatementEvent;
-use demarche::pipeline::Pipeline;
 use serde_json::{json, Value};
-
-fn pipeline() -> &'static Pipeline {
-    static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
-    PIPELINE.get_or_init(|| {
-        let cfg = demarche::config::Config::load_with_env(None, vec![]).expect("default configuration");
-        demarche::cmd::build_pipeline(&cfg).expect("data files under config/ load")
-    })
-}
 
 /// Small enough that a 1 MB line is far over it, large enough for every good line.
 const LIMIT: usize = 64 * 1024;
@@ -102,8 +93,8 @@ struct Outcome {
 fn run_on(bytes: &[u8]) -> Outcome {
     let mut out = Vec::new();
     let mut rejects = Vec::new();
-    let summary =
-        run(pipeline(), &mut Cursor::new(bytes), &mut out, Some(&mut rejects), LIMIT).expect("the run succeeds");
+    let summary = run(default_pipeline(), &mut Cursor::new(bytes), &mut out, Some(&mut rejects), LIMIT)
+        .expect("the run succeeds");
     let events = String::from_utf8(out)
         .expect("output is UTF-8")
         .lines()

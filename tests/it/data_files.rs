@@ -1,34 +1,27 @@
-//! Every data file under config/ loads, and the rules written in them do
+//! Every data file under data/ loads, and the rules written in them do
 //! what they say: dates against a fixed reference day (as Duckling pairs its
 //! rules with a corpus of examples), names and their variants, offices over
 //! time. A linguist who edits a file runs these.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
+use crate::common::default_pipeline;
 use demarche::article::{Article, Limits};
-use demarche::config::Config;
 use demarche::event::StatementEvent;
-use demarche::pipeline::Pipeline;
-
-fn pipeline() -> &'static Pipeline {
-    static P: OnceLock<Pipeline> = OnceLock::new();
-    P.get_or_init(|| demarche::cmd::build_pipeline(&Config::load_with_env(None, Vec::new()).unwrap()).unwrap())
-}
 
 fn events(lang: &str, published: &str, body: &str) -> Vec<StatementEvent> {
     let v = serde_json::json!({"id": "d", "lang": lang, "published_at": published, "body": body});
-    pipeline().extractor().extract(&Article::parse(v.to_string().as_bytes(), &Limits::default()).unwrap())
+    default_pipeline().extractor().extract(&Article::parse(v.to_string().as_bytes(), &Limits::default()).unwrap())
 }
 
 #[test]
 fn every_data_file_loads_and_is_counted() {
-    let res = demarche::resources_dir::load(Path::new("config")).expect("all data files load");
+    let res = demarche::resources_dir::load(Path::new("data")).expect("all data files load");
     assert!(res.countries.len() >= 195, "countries: {}", res.countries.len());
     assert!(res.persons.len() >= 700, "people: {}", res.persons.len());
     assert!(res.orgs.len() >= 200, "organisations, groups and media: {}", res.orgs.len());
     assert!(res.cue_defs.len() >= 30);
-    for dir in ["config/lexicon", "config/gazetteer", "config/gazetteer/people"] {
+    for dir in ["data/lexicon", "data/gazetteer", "data/gazetteer/people"] {
         assert!(Path::new(dir).is_dir(), "{dir}");
     }
 }
@@ -124,8 +117,8 @@ fn offices_follow_the_calendar() {
 fn events_name_the_data_they_were_extracted_with() {
     // The same data read from another directory: the same fingerprint.
     let copy = tempfile::tempdir().unwrap();
-    copy_dir(Path::new("config"), copy.path());
-    let a = demarche::resources_dir::load(Path::new("config")).unwrap().fingerprint;
+    copy_dir(Path::new("data"), copy.path());
+    let a = demarche::resources_dir::load(Path::new("data")).unwrap().fingerprint;
     let b = demarche::resources_dir::load(copy.path()).unwrap().fingerprint;
     assert_eq!(a, b);
     assert_eq!(a.len(), 12);

@@ -9,9 +9,7 @@
 //! acknowledged, a SIGKILL loses nothing, and the duplicates a reader sees
 //! after a crash are bounded by what was in flight (and carry the same event
 //! ids). The transactional path is tested on the mock cluster
-//! (`tests/service_mock.rs`).
-
-mod common;
+//! (`tests/it/service_mock.rs`).
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -19,7 +17,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use common::*;
+use crate::common::*;
 use demarche::config::Config;
 
 /// The test configuration for tansu: at_least_once (see the module note).
@@ -44,8 +42,9 @@ fn id_counts(brokers: &str, topic: &str) -> HashMap<String, usize> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn end_to_end_on_a_real_broker() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = broker_config(&brokers, "tansu-e2e");
     create_topics(&cfg).await;
     let records = inputs();
@@ -69,8 +68,9 @@ async fn end_to_end_on_a_real_broker() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn two_instances_split_the_partitions_and_one_takes_over() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = broker_config(&brokers, "tansu-pair");
     create_topics(&cfg).await;
     let records = inputs();
@@ -117,8 +117,9 @@ fn spawn_service(cfg_path: &std::path::Path) -> Child {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn sigkill_mid_backlog_loses_nothing_and_duplicates_are_bounded() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = broker_config(&brokers, "tansu-crash");
     create_topics(&cfg).await;
     // A backlog: the test inputs twenty times over (good ones get new ids per copy).
@@ -128,7 +129,7 @@ async fn sigkill_mid_backlog_loses_nothing_and_duplicates_are_bounded() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demarche.toml");
-    let data_dir = std::env::current_dir().unwrap().join("config");
+    let data_dir = std::env::current_dir().unwrap().join("data");
     std::fs::write(
         &path,
         format!(
@@ -187,8 +188,9 @@ extern "C" {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn exactly_once_on_a_broker_without_transactions_fails_at_start_saying_so() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let mut cfg = config(&brokers, "tansu-notxn");
     cfg.kafka.guarantee = demarche::config::Guarantee::ExactlyOnce;
     create_topics(&cfg).await;
@@ -204,8 +206,9 @@ async fn exactly_once_on_a_broker_without_transactions_fails_at_start_saying_so(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn records_of_partitions_revoked_while_a_batch_lingers_are_not_produced() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let mut cfg = broker_config(&brokers, "tansu-revoke");
     // A batch that lingers long enough for a second instance to join the group meanwhile.
     cfg.service.batch_linger_ms = 8_000;

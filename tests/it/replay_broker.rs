@@ -1,15 +1,13 @@
 //! `demarche replay` against a real Kafka-protocol broker on 127.0.0.1
 //! (`DEMARCHE_TEST_BROKERS`; `scripts/test.sh` starts tansu 0.6.0 and sets it).
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::DateTime;
 use tokio_util::sync::CancellationToken;
 
-use common::*;
+use crate::common::*;
 use demarche::cmd::replay::{self, Report, Request, Resume};
 use demarche::config::Config;
 use demarche::replay::checkpoint::{Checkpoint, Sink};
@@ -70,8 +68,9 @@ fn ms(s: &str) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group_alone() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = setup(&brokers, "replay-live").await;
     let records = inputs();
     let (want_ids, want_dead) = expected(&records);
@@ -140,8 +139,9 @@ async fn a_replay_republishes_the_live_ids_stops_at_its_end_and_leaves_the_group
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn an_interrupted_replay_resumes_without_repeating_anything() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = setup(&brokers, "replay-resume").await;
     let records = copies(&inputs(), 3, "r");
     let (want_ids, want_dead) = expected(&records);
@@ -191,8 +191,9 @@ async fn an_interrupted_replay_resumes_without_repeating_anything() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn time_and_published_ranges_select_exactly_their_records() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = setup(&brokers, "replay-time").await;
     let good = good_inputs();
     // Three batches an hour apart; within each, records a second apart.
@@ -291,8 +292,9 @@ async fn time_and_published_ranges_select_exactly_their_records() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let mut cfg = config(&brokers, "replay-file");
     // One partition: the file's lines follow the offsets.
     cfg.kafka.partitions = 1;
@@ -335,8 +337,9 @@ async fn a_resumed_file_replay_cuts_what_was_written_after_its_checkpoint() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn dead_letters_redriven_after_the_fix_come_out_as_statements() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let mut cfg = setup(&brokers, "replay-dlq").await;
     // The cause: a record limit too small for real articles. The live service
     // dead-letters every article over it.
@@ -399,8 +402,9 @@ fn cli(cfg: &Config, args: &[&str]) -> std::process::Command {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a broker: run by scripts/test.sh"]
 async fn the_command_stops_on_sigint_says_how_to_resume_and_resumes() {
-    let Some(brokers) = test_brokers() else { return };
+    let brokers = test_brokers();
     let cfg = setup(&brokers, "replay-cli").await;
     let records = copies(&good_inputs(), 4, "c");
     produce(&brokers, &cfg.kafka.input_topics[0], &records).await;
