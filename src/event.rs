@@ -121,8 +121,8 @@ pub struct Cue {
 pub struct Claim {
     pub text: String,
     pub span: Span,
-    /// One of [`CLAIM_KINDS`] ([`ClaimKind::as_str`]).
-    pub kind: String,
+    /// Serialised as its word, one of [`CLAIM_KINDS`].
+    pub kind: ClaimKind,
     /// Direct speech.
     pub quote: bool,
 }
@@ -214,6 +214,13 @@ pub const CLAIM_KINDS: [&str; 19] = {
     }
     out
 };
+
+/// Comparing with the contract word (`kind == "accuse"`), as JSON readers do.
+impl PartialEq<&str> for ClaimKind {
+    fn eq(&self, word: &&str) -> bool {
+        self.as_str() == *word
+    }
+}
 
 impl std::fmt::Display for ClaimKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -82,7 +82,7 @@ pub fn line(e: &StatementEvent, claim_width: usize, style: Style) -> String {
     let (fsi, pdi) = if style.terminal { ("\u{2068}", "\u{2069}") } else { ("", "") };
     format!(
         "{d}{date}{r} · {b}{who}{r}{c}{targets}{r} · {y}{}{r} · {fsi}{claim}{pdi}{}",
-        sanitize(&e.claim.kind),
+        sanitize(e.claim.kind.as_str()),
         if e.headline { format!(" {d}[headline]{r}") } else { String::new() }
     )
 }

@@ -183,7 +183,7 @@ impl Filter {
                 return false;
             }
         }
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k.as_str() == e.claim.kind) {
+        if !self.kinds.is_empty() && !self.kinds.contains(&e.claim.kind) {
             return false;
         }
         if !self.languages.is_empty() && !self.languages.iter().any(|l| l.eq_ignore_ascii_case(&e.article.lang)) {
@@ -428,7 +428,7 @@ mod tests {
         let vetoes: [fn(&mut StatementEvent); 6] = [
             |e| e.actor.country = Some("FRA".into()),
             |e| e.targets.retain(|t| t.id.as_deref() != Some("USA")),
-            |e| e.claim.kind = "say".into(),
+            |e| e.claim.kind = ClaimKind::Say,
             |e| e.claim.text = "talks will continue".into(),
             |e| e.article.lang = "ar".into(),
             |e| e.confidence = 0.3,

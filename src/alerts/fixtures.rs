@@ -1,8 +1,8 @@
 //! Two statement events the filter and rule tests share.
 
 use crate::event::{
-    Actor, ArticleRef, Claim, Cue, DateBasis, EntityKind, EventDate, Field, Precision, Resolution, SentenceRef,
-    StatementEvent, Target,
+    Actor, ArticleRef, Claim, ClaimKind, Cue, DateBasis, EntityKind, EventDate, Field, Precision, Resolution,
+    SentenceRef, StatementEvent, Target,
 };
 
 fn target(id: &str, name: &str, mention: &str, country: &str) -> Target {
@@ -45,7 +45,7 @@ pub(super) fn event() -> StatementEvent {
         claim: Claim {
             text: "Western weapons deliveries risk a NUCLEAR escalation".into(),
             span: [51, 103],
-            kind: "warn".into(),
+            kind: ClaimKind::Warn,
             quote: false,
         },
         targets: vec![target("USA", "United States", "Washington", "USA"), target("UKR", "Ukraine", "Kyiv", "UKR")],
@@ -77,7 +77,7 @@ pub(super) fn arabic_event() -> StatementEvent {
         resolution: Resolution::Named,
     };
     e.claim.text = "الرد على التهديدات سيكون حاسماً وأن برنامجها النوويّ سلمي".into();
-    e.claim.kind = "threaten".into();
+    e.claim.kind = ClaimKind::Threaten;
     e.targets = vec![target("ISR", "Israel", "الكيان الصهيوني", "ISR")];
     e
 }

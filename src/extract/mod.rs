@@ -213,7 +213,7 @@ impl Extractor {
                 claim: Claim {
                     text: d.slice(c.claim.0, c.claim.1).to_string(),
                     span: span(c.claim.0, c.claim.1),
-                    kind: kind.as_str().to_string(),
+                    kind,
                     quote: c.quote,
                 },
                 targets: targets

@@ -51,7 +51,7 @@ fn event(
             resolution: Resolution::Named,
         },
         cue: Cue { text: cue.0.to_string(), span: [6, 10], lemma: cue.1.to_string() },
-        claim: Claim { text: claim.0.to_string(), span: [11, 100], kind: claim.1.to_string(), quote: false },
+        claim: Claim { text: claim.0.to_string(), span: [11, 100], kind: claim.1.parse().unwrap(), quote: false },
         targets: targets
             .iter()
             .map(|(id, name, mention)| Target {

@@ -154,7 +154,7 @@ fn event_headers(e: &StatementEvent, trace: Option<&[u8]>) -> Vec<(String, Vec<u
         (headers::SCHEMA_VERSION.to_string(), SCHEMA_VERSION.to_string().into_bytes()),
         (headers::ARTICLE_ID.to_string(), clean(&e.article.id)),
         (headers::ACTOR_ID.to_string(), clean(e.key())),
-        (headers::CLAIM_KIND.to_string(), clean(&e.claim.kind)),
+        (headers::CLAIM_KIND.to_string(), clean(e.claim.kind.as_str())),
     ];
     if let Some(t) = trace.and_then(clean_bytes) {
         h.push((headers::TRACEPARENT.to_string(), t));
@@ -326,7 +326,7 @@ fn outputs(
             headers: event_headers(e, trace),
         });
         out.kinds.push(OutputKind::Statement);
-        out.statement_kinds.push(e.claim.kind.clone());
+        out.statement_kinds.push(e.claim.kind.as_str().to_string());
         for alert in alerts_for(rules, e, matched_at) {
             let mut h = event_headers(e, trace);
             h.push((headers::ALERT_RULE.to_string(), clean(&alert.rule)));
