@@ -22,6 +22,13 @@ use serde::Deserialize;
 /// Environment variables with this prefix override the file.
 pub const ENV_PREFIX: &str = "DEMARCHE__";
 
+/// What a dead letter adds to the input's bytes: demarche's headers (the
+/// reason is at most 1 KiB), the key and the input's headers. The
+/// configuration refuses an `extract.max_record_bytes` that leaves less than
+/// this below `message.max.bytes`, so a rejected record that was within the
+/// limit travels whole; anything larger is cut (`service::records::fit_dead_letter`).
+pub const DEAD_LETTER_HEADROOM: usize = 16 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}")]
@@ -446,7 +453,7 @@ impl Config {
         // whole, with headers: the producer must be able to send it. (Larger dead letters
         // and oversize outputs are cut or dead-lettered per record, never retried.)
         let max_message = k.message_max_bytes_setting().map_err(ConfigError::Check)?;
-        let headroom = crate::service::records::DEAD_LETTER_HEADROOM;
+        let headroom = DEAD_LETTER_HEADROOM;
         if self.extract.max_record_bytes.saturating_add(headroom) > max_message {
             return Err(ConfigError::Check(format!(
                 "extract.max_record_bytes ({}) exceeds what the producer can send: it must be at most \

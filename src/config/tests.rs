@@ -135,7 +135,7 @@ fn data_dir_layers_resolve_where_they_were_given() {
 fn a_record_limit_the_producer_cannot_send_is_refused_naming_both_keys() {
     // The defaults agree with each other.
     let c = Config::load_with_env(None, env(&[])).unwrap();
-    assert!(c.extract.max_record_bytes + crate::service::records::DEAD_LETTER_HEADROOM <= c.kafka.message_max_bytes());
+    assert!(c.extract.max_record_bytes + DEAD_LETTER_HEADROOM <= c.kafka.message_max_bytes());
     let e = Config::load_with_env(None, env(&[("DEMARCHE__EXTRACT__MAX_RECORD_BYTES", "4194304")]))
         .unwrap_err()
         .to_string();

@@ -17,7 +17,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::service::records::InputRecord;
+use super::record::InputRecord;
 
 /// A consumed message as plain data.
 pub fn detach<M: Message>(m: &M) -> InputRecord {

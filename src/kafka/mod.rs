@@ -12,3 +12,4 @@ pub mod client;
 pub mod consume;
 pub mod offsets;
 pub mod produce;
+pub mod record;

@@ -12,8 +12,8 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 
 use super::client::{client_config, LoggingContext};
+use super::record::OutputRecord;
 use crate::config::Config;
-use crate::service::records::OutputRecord;
 
 /// The producer of outputs (service and replay), whose errors are rate-limited.
 pub type OutputProducer = FutureProducer<LoggingContext>;

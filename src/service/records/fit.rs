@@ -11,12 +11,7 @@ use super::OutputRecord;
 /// [`wire_size`]: room for a difference between librdkafka versions.
 pub const OUTPUT_MARGIN: usize = 1024;
 
-/// What a dead letter adds to the input's bytes: demarche's headers (the
-/// reason is at most [`REASON_MAX`]), the key and the input's headers. The
-/// configuration refuses an `extract.max_record_bytes` that leaves less than
-/// this below `message.max.bytes`, so a rejected record that was within the
-/// limit travels whole; anything larger is cut ([`fit_dead_letter`]).
-pub const DEAD_LETTER_HEADROOM: usize = 16 * 1024;
+pub use crate::config::DEAD_LETTER_HEADROOM;
 
 /// The reason header is at most this long (a reason may quote the input).
 pub(super) const REASON_MAX: usize = 1024;

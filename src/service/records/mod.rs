@@ -15,30 +15,9 @@ use crate::event::{StatementEvent, SCHEMA_VERSION};
 use crate::pipeline::Pipeline;
 
 mod fit;
+pub use crate::kafka::record::{InputRecord, OutputRecord};
 use fit::{cut, REASON_MAX};
 pub use fit::{fit_dead_letter, output_limit, truncated, wire_size, DEAD_LETTER_HEADROOM, OUTPUT_MARGIN};
-
-/// A consumed record, detached from the client.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputRecord {
-    pub topic: String,
-    pub partition: i32,
-    pub offset: i64,
-    pub key: Option<Vec<u8>>,
-    pub payload: Option<Vec<u8>>,
-    pub headers: Vec<(String, Vec<u8>)>,
-    /// Producer or broker timestamp, milliseconds since the epoch.
-    pub timestamp_ms: Option<i64>,
-}
-
-/// A record to produce.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputRecord {
-    pub topic: String,
-    pub key: Option<Vec<u8>>,
-    pub payload: Vec<u8>,
-    pub headers: Vec<(String, Vec<u8>)>,
-}
 
 /// The topics outputs go to.
 #[derive(Debug, Clone)]
