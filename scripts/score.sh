@@ -18,9 +18,9 @@ score() { python3 "$shared/tools/score.py" "$@"; }
 echo "== seed (ar, 21 gold statements)"
 score --gold "$c/gold/seed-ar-baladi.gold.jsonl" --pred "$out/seed.jsonl" "$@"
 "$bin" extract --input "$c/gold/dev/articles.jsonl" --output "$out/dev.jsonl" 2>/dev/null
-echo "== dev ar (3 articles)"
+echo "== dev ar ($(ls "$c"/gold/dev/ar-*.gold.jsonl | wc -l) articles)"
 score --gold "$c"/gold/dev/ar-*.gold.jsonl --pred "$out/dev.jsonl" "$@"
-echo "== dev en (3 articles)"
+echo "== dev en ($(ls "$c"/gold/dev/en-*.gold.jsonl | wc -l) articles)"
 score --gold "$c"/gold/dev/en-*.gold.jsonl --pred "$out/dev.jsonl" "$@"
 "$bin" extract --input "$c/polnear-dev/articles.jsonl" --output "$out/polnear.jsonl" 2>/dev/null
 echo "== PolNeAR dev (84 en articles, --spans-only)"
