@@ -24,3 +24,20 @@ pub struct OutputRecord {
     pub payload: Vec<u8>,
     pub headers: Vec<(String, Vec<u8>)>,
 }
+
+#[cfg(test)]
+impl InputRecord {
+    /// An empty record of topic `a` at `partition`/`offset`, for tests of
+    /// what depends only on where a record stands.
+    pub(crate) fn at(partition: i32, offset: i64) -> InputRecord {
+        InputRecord {
+            topic: "a".into(),
+            partition,
+            offset,
+            key: None,
+            payload: None,
+            headers: vec![],
+            timestamp_ms: None,
+        }
+    }
+}

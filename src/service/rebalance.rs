@@ -76,15 +76,7 @@ mod tests {
     use super::*;
 
     fn rec(p: i32, o: i64) -> InputRecord {
-        InputRecord {
-            topic: "a".into(),
-            partition: p,
-            offset: o,
-            key: None,
-            payload: None,
-            headers: vec![],
-            timestamp_ms: None,
-        }
+        InputRecord::at(p, o)
     }
 
     #[test]
