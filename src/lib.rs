@@ -11,6 +11,7 @@ pub mod article;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod control_chars;
 pub mod event;
 pub mod extract;
 pub mod kafka;

@@ -29,24 +29,16 @@ pub struct Style {
     pub terminal: bool,
 }
 
-/// Whether `c` changes the display rather than being part of the text:
-/// C0 and C1 controls, DEL, and the bidi embedding, override, isolate and
-/// mark characters (which could make a line read differently from its bytes).
-fn is_control(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
-        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        | '\u{200e}' | '\u{200f}' | '\u{61c}')
-}
+use crate::control_chars::is_unsafe;
 
 /// `s` fit for one line of a terminal: line breaks and tabs become spaces,
-/// every other control character (see [`is_control`]) is dropped. An escape
+/// every other control character (see [`crate::control_chars::is_unsafe`]) is dropped. An escape
 /// sequence loses its ESC, so what remains prints as plain text.
 pub fn sanitize(s: &str) -> String {
     s.chars()
         .filter_map(|c| match c {
             '\n' | '\r' | '\t' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => Some(' '),
-            c if is_control(c) => None,
+            c if is_unsafe(c) => None,
             c => Some(c),
         })
         .collect()
@@ -101,7 +93,7 @@ mod tests {
     }
 
     fn no_controls(s: &str) {
-        assert!(!s.chars().any(is_control), "{s:?}");
+        assert!(!s.chars().any(is_unsafe), "{s:?}");
     }
 
     #[test]

@@ -123,13 +123,9 @@ fn one_line(s: &str) -> String {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
-/// Characters a log line must not carry raw: C0 and C1 controls, DEL, and
-/// the bidi embeddings, overrides and isolates that reorder what follows.
-fn is_unsafe(c: char) -> bool {
-    c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
-}
+use crate::control_chars::is_unsafe;
 
-/// `s` with [`is_unsafe`] characters written as Rust escapes (`\n`, `\u{1b}`).
+/// `s` with [`crate::control_chars::is_unsafe`] characters written as Rust escapes (`\n`, `\u{1b}`).
 pub fn escape_controls(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);

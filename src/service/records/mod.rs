@@ -101,17 +101,10 @@ fn traceparent(input: &InputRecord) -> Option<&[u8]> {
     input.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(headers::TRACEPARENT)).map(|(_, v)| v.as_slice())
 }
 
-/// Whether `c` must not reach a key or header value demarche writes: C0 and
-/// C1 controls and DEL (a reader that prints keys or headers would pass ESC
-/// and OSC sequences, backspaces and newlines to a terminal or a log), and
-/// the bidi controls (Unicode `Bidi_Control`), which reorder what is shown.
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
+use crate::control_chars::is_unsafe;
 
 /// Text from article data (or derived from it) as a key or header value:
-/// without the characters [`is_unsafe`] names. Payloads need none of this:
+/// without the characters [`crate::control_chars::is_unsafe`] names. Payloads need none of this:
 /// JSON escapes controls.
 pub fn clean(s: &str) -> Vec<u8> {
     if !s.chars().any(is_unsafe) {
