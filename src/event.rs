@@ -33,10 +33,27 @@ pub struct StatementEvent {
     pub claim: Claim,
     pub targets: Vec<Target>,
     pub date: EventDate,
-    /// Event-coding vocabularies (CAMEO, PLOVER); empty in version 1.
-    pub codes: serde_json::Map<String, serde_json::Value>,
+    /// The statement coded in the event-data vocabularies (CAMEO, PLOVER).
+    pub codes: Codes,
     pub confidence: f32,
     pub extractor: String,
+}
+
+/// The statement in the event-data vocabularies its consumers select by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Codes {
+    /// CAMEO event code, 2 to 4 digits as a string ("010", "112", "0231").
+    pub cameo: Option<String>,
+    pub plover: Plover,
+}
+
+/// PLOVER (2021) coding of the statement: `event` is null where PLOVER has
+/// no category (a plain statement, CAMEO 01).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plover {
+    pub event: Option<String>,
+    pub mode: Option<String>,
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +124,9 @@ pub struct Actor {
     pub role: Option<String>,
     pub country: Option<String>,
     pub resolution: Resolution,
+    /// CAMEO actor code: country (or IGO/NGO) then sector, e.g. `RUSGOV`, `IGOUNO`; null when unknown.
+    #[serde(default)]
+    pub cameo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -293,6 +313,9 @@ pub struct Target {
     pub span: Span,
     pub kind: EntityKind,
     pub country: Option<String>,
+    /// CAMEO actor code, as for the actor.
+    #[serde(default)]
+    pub cameo: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

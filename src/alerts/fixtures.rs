@@ -13,6 +13,7 @@ fn target(id: &str, name: &str, mention: &str, country: &str) -> Target {
         span: [0, 0],
         kind: EntityKind::Country,
         country: Some(country.into()),
+        cameo: None,
     }
 }
 
@@ -40,6 +41,7 @@ pub(super) fn event() -> StatementEvent {
             role: Some("foreign minister".into()),
             country: Some("RUS".into()),
             resolution: Resolution::Named,
+            cameo: None,
         },
         cue: Cue { text: "warned".into(), span: [39, 45], lemma: "warn".into() },
         claim: Claim {
@@ -55,7 +57,7 @@ pub(super) fn event() -> StatementEvent {
             basis: DateBasis::Published,
             text: None,
         },
-        codes: serde_json::Map::new(),
+        codes: Default::default(),
         confidence: 0.7,
         extractor: "demarche/test".into(),
     }
@@ -75,6 +77,7 @@ pub(super) fn arabic_event() -> StatementEvent {
         role: None,
         country: Some("IRN".into()),
         resolution: Resolution::Named,
+        cameo: None,
     };
     e.claim.text = "الرد على التهديدات سيكون حاسماً وأن برنامجها النوويّ سلمي".into();
     e.claim.kind = ClaimKind::Threaten;

@@ -204,6 +204,7 @@ impl Extractor {
                     role: actor.identity.role.clone(),
                     country: actor.identity.country.clone(),
                     resolution: actor.resolution,
+                    cameo: None,
                 },
                 cue: event::Cue {
                     text: d.slice(c.cue.0, c.cue.1).to_string(),
@@ -225,10 +226,11 @@ impl Extractor {
                         span: span(a, b),
                         kind: id.kind,
                         country: id.country,
+                        cameo: None,
                     })
                     .collect(),
                 date,
-                codes: serde_json::Map::new(),
+                codes: Default::default(),
                 confidence,
                 extractor: self.version.clone(),
             });

@@ -49,6 +49,7 @@ fn event(
             kind: EntityKind::Country,
             role: None,
             resolution: Resolution::Named,
+            cameo: None,
         },
         cue: Cue { text: cue.0.to_string(), span: [6, 10], lemma: cue.1.to_string() },
         claim: Claim { text: claim.0.to_string(), span: [11, 100], kind: claim.1.parse().unwrap(), quote: false },
@@ -61,6 +62,7 @@ fn event(
                 span: [20, 26],
                 kind: EntityKind::Country,
                 country: id.clone(),
+                cameo: None,
             })
             .collect(),
         date: EventDate {
@@ -69,7 +71,7 @@ fn event(
             basis: DateBasis::Published,
             text: None,
         },
-        codes: serde_json::Map::new(),
+        codes: Default::default(),
         confidence: 0.8,
         extractor: "demarche/test".to_string(),
     }

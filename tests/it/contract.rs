@@ -98,13 +98,14 @@ fn event_fixture() -> Value {
             "kind": "person",
             "role": "foreign minister",
             "country": "RUS",
+            "cameo": "RUSGOV",
             "resolution": "named"
         },
         "cue": { "text": "said", "span": [39, 43], "lemma": "say" },
         "claim": { "text": "that talks would resume", "span": [54, 77], "kind": "say", "quote": false },
         "targets": [],
         "date": { "value": "2016-05-02", "precision": "day", "basis": "relative", "text": "on Monday" },
-        "codes": {},
+        "codes": { "cameo": "010", "plover": { "event": null, "mode": null, "context": null } },
         "confidence": 0.9,
         "extractor": "demarche/0.1.0"
     })
@@ -221,8 +222,7 @@ fn schemas_are_valid_draft_2020_12() {
     assert!(jsonschema::draft202012::new(&json!({"type": "object", "properties": {"x": {"type": 5}}})).is_err());
 }
 
-/// Every object of the event schema closes its properties, except `codes`,
-/// which is open by design.
+/// Every object of the event schema closes its properties.
 #[test]
 fn event_schema_is_closed() {
     fn walk(path: &str, v: &Value, open: &mut Vec<String>) {
@@ -232,7 +232,7 @@ fn event_schema_is_closed() {
                 let closes = m.get("additionalProperties") == Some(&Value::Bool(false));
                 // Branches of if/then/else and oneOf only restrict properties their parent declares.
                 let branch = ["/if", "/then", "/else"].iter().any(|b| path.ends_with(b)) || path.contains("/oneOf/");
-                if is_object && m.contains_key("type") && !closes && !path.ends_with("/codes") && !branch {
+                if is_object && m.contains_key("type") && !closes && !branch {
                     open.push(path.to_string());
                 }
                 for (k, x) in m {
@@ -315,6 +315,12 @@ fn handwritten_event_validates_and_mutations_do_not() {
         ("named actor without a mention", "/actor/mention", Some(Value::Null)),
         ("headline as a string", "/headline", Some(json!("no"))),
         ("codes as a list", "/codes", Some(json!([]))),
+        ("codes without plover", "/codes", Some(json!({"cameo": "010"}))),
+        ("a CAMEO code of letters", "/codes/cameo", Some(json!("abc"))),
+        ("a CAMEO code of five digits", "/codes/cameo", Some(json!("01234"))),
+        ("a PLOVER event that is not one", "/codes/plover/event", Some(json!("SAY"))),
+        ("a lowercase actor code", "/actor/cameo", Some(json!("rusgov"))),
+        ("no actor code", "/actor/cameo", None),
     ];
     for (what, pointer, value) in mutations {
         let mut bad = good.clone();
@@ -331,7 +337,8 @@ fn handwritten_event_validates_and_mutations_do_not() {
     set(&mut carried, "/actor/span", Some(Value::Null));
     set(&mut carried, "/actor/country", Some(json!("UN")));
     set(&mut carried, "/date", Some(json!({"value": null, "precision": "none", "basis": "none", "text": null})));
-    set(&mut carried, "/codes", Some(json!({"cameo": "010"})));
+    set(&mut carried, "/actor/cameo", Some(Value::Null));
+    set(&mut carried, "/codes", Some(json!({"cameo": null, "plover": {"event": null, "mode": null, "context": null}})));
     assert!(violations(event_validator(), &carried).is_empty(), "{:#?}", violations(event_validator(), &carried));
 }
 
