@@ -12,7 +12,8 @@
 //!    the two statements without a cue word (a headline colon, a quotation signed after a dash);
 //! 5. `identity` and `discourse`: who the actor is (named, by role, carried, pronoun), with the
 //!    memory of who spoke before in the field;
-//! 6. `targets` and `dating`: whom the statement is about and when it was made; then the event.
+//! 6. `kinds`: what act the claim is (the cue's kind, refined by the claim's main clause);
+//! 7. `targets` and `dating`: whom the statement is about and when it was made; then the event.
 //!
 //! This module is the driver: for each field it collects the candidates
 //! sentence by sentence, then decides each one in text order, since the
@@ -30,6 +31,7 @@ pub(crate) mod dating;
 pub(crate) mod discourse;
 pub(crate) mod doc;
 pub(crate) mod identity;
+pub(crate) mod kinds;
 pub(crate) mod matcher;
 pub(crate) mod patterns;
 pub(crate) mod resources;
@@ -40,7 +42,7 @@ pub(crate) mod text;
 use std::collections::HashMap;
 
 use crate::article::Article;
-use crate::event::{self, ArticleRef, Claim, ClaimKind, Field, Resolution, SentenceRef, StatementEvent, Target};
+use crate::event::{self, ArticleRef, Claim, Field, Resolution, SentenceRef, StatementEvent, Target};
 use attribution::{ActorSlot, Candidate};
 use discourse::{Discourse, ResolvedActor};
 use doc::Doc;
@@ -168,7 +170,7 @@ impl Extractor {
             };
             discourse.sentence_actor = Some((c.sentence, actor.identity.clone(), actor.resolution));
             let cue_def = &self.res.cue_defs[c.cue_id as usize];
-            let kind = self.refine_kind(d, c, cue_def.kind);
+            let kind = kinds::claim_kind(&self.res, d, c.cue, c.claim, cue_def.kind);
             let date = self.statement_date(scope, c, &actor.identity, &mut discourse);
             let targets = self.targets(scope, c, &actor.identity, kind);
             discourse.remember(d, &actor, &date);
@@ -281,23 +283,6 @@ impl Extractor {
             }
         }
         cands
-    }
-
-    /// A claim with one of the refining words ("accused", «انتهاك») is of a stronger kind.
-    fn refine_kind(&self, d: &Doc, c: &Candidate, kind: ClaimKind) -> ClaimKind {
-        let end = c.claim.1.min(c.claim.0 + 60);
-        let mut buf = Vec::new();
-        for i in c.claim.0..end {
-            buf.clear();
-            self.res.words.claim_kind.matches_at(d.text, &d.t, i, &mut buf);
-            for m in &buf {
-                let r = self.res.kind_refines[m.value as usize];
-                if self.res.refine_from[r.from as usize].contains(&kind) {
-                    return r.kind;
-                }
-            }
-        }
-        kind
     }
 
     /// How sure the extractor is: by how the actor was resolved, lowered for an

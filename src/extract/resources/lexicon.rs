@@ -12,6 +12,7 @@ use super::{invalid, ResourceError, Resources};
 use super::{DataFile, PhraseMatcher};
 use crate::article::Lang;
 use crate::event::ClaimKind;
+use crate::extract::text::normalise;
 
 /// How a cue takes its arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -141,8 +142,26 @@ struct ClaimKindEntry {
     kind: String,
     /// The cue kinds this refines (say, assess...): a claim of one of them containing a word becomes `kind`.
     from: Vec<String>,
+    /// Phrases of the claim's main clause that signal `kind`.
+    #[serde(default)]
     words: Vec<String>,
+    /// A word starting with one of these (after the conjunction و/ف) signals `kind`: a verb
+    /// form marked by a prefix, such as the Arabic future «سـ» on an imperfect verb.
+    #[serde(default)]
+    prefixes: Vec<String>,
+    /// Words with one of `prefixes` that are not that form («سياسة» is not «سـ» + verb).
+    #[serde(default)]
+    not_prefixes: Vec<String>,
+    /// How far into the claim (in words) the signal may start: the main clause, not a clause
+    /// embedded later. Defaults to [`DEFAULT_WITHIN`].
+    within: Option<usize>,
+    /// A weak signal (a future tense, an opinion verb): used only when no other entry matches.
+    #[serde(default)]
+    fallback: bool,
 }
+
+/// Words from the claim's start within which a claim-kind signal counts by default.
+pub const DEFAULT_WITHIN: usize = 12;
 
 /// One cue of the lexicon.
 #[derive(Debug, Clone)]
@@ -159,7 +178,20 @@ pub struct Cue {
 #[derive(Debug, Clone, Copy)]
 pub struct KindRefine {
     pub kind: ClaimKind,
+    /// Index into `Resources::refine_from`: the cue kinds it refines.
     pub from: u32,
+    /// Words from the claim's start within which the signal counts.
+    pub within: u16,
+    pub fallback: bool,
+}
+
+/// A claim-kind refinement signalled by a word's prefix rather than a whole word.
+#[derive(Debug, Clone)]
+pub struct PrefixRefine {
+    /// Index into `Resources::kind_refines`.
+    pub refine: u32,
+    pub prefixes: Vec<String>,
+    pub not_prefixes: Vec<String>,
 }
 
 /// The word lists of both languages as phrase matchers.
@@ -236,11 +268,35 @@ impl Resources {
         for k in &lx.claim_kind {
             let kind = claim_kind(f.name, &k.kind)?;
             let from = k.from.iter().map(|x| claim_kind(f.name, x)).collect::<Result<Vec<_>, _>>()?;
+            if from.is_empty() {
+                return Err(invalid(f.name, format!("claim_kind {:?} refines no kind (`from` is empty)", k.kind)));
+            }
+            if k.words.is_empty() && k.prefixes.is_empty() {
+                return Err(invalid(f.name, format!("claim_kind {:?} has neither words nor prefixes", k.kind)));
+            }
+            let within = k.within.unwrap_or(DEFAULT_WITHIN);
+            if within == 0 || within > 200 {
+                return Err(invalid(f.name, format!("claim_kind {:?}: within must be 1 to 200 words", k.kind)));
+            }
+            self.kind_reach = self.kind_reach.max(within);
             let id = self.kind_refines.len() as u32;
-            self.kind_refines.push(KindRefine { kind, from: self.refine_from.len() as u32 });
+            self.kind_refines.push(KindRefine {
+                kind,
+                from: self.refine_from.len() as u32,
+                within: within as u16,
+                fallback: k.fallback,
+            });
             self.refine_from.push(from);
             for w in &k.words {
                 self.words.claim_kind.insert(w, id);
+            }
+            if !k.prefixes.is_empty() {
+                let norm = |v: &Vec<String>| v.iter().map(|p| normalise(p.trim())).filter(|p| !p.is_empty()).collect();
+                self.prefix_refines.push(PrefixRefine {
+                    refine: id,
+                    prefixes: norm(&k.prefixes),
+                    not_prefixes: norm(&k.not_prefixes),
+                });
             }
         }
         let w = &lx.words;

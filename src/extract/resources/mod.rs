@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use super::matcher::PhraseMatcher;
 use crate::event::ClaimKind;
 pub use gazetteer::{BodyDef, Country, CountryForm, Hit, Org, Person, RoleDef, ROLES};
-pub use lexicon::{Cue, DateSets, Frame, Gender, KindRefine, WordSets};
+pub use lexicon::{Cue, DateSets, Frame, Gender, KindRefine, PrefixRefine, WordSets};
 
 /// A problem in one of the data files.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,9 @@ pub struct Resources {
     pub cue_defs: Vec<Cue>,
     pub kind_refines: Vec<KindRefine>,
     pub refine_from: Vec<Vec<ClaimKind>>,
+    pub prefix_refines: Vec<PrefixRefine>,
+    /// The largest `within` of any claim-kind refinement: how far into a claim to look.
+    pub kind_reach: usize,
     pub words: WordSets,
     pub dates: DateSets,
     pub entities: PhraseMatcher<Hit>,
@@ -80,6 +83,8 @@ impl Resources {
         let mut r = Resources { cues: PhraseMatcher::for_verbs(), ..Default::default() };
         r.words.complementizer = PhraseMatcher::for_verbs();
         r.words.pluperfect = PhraseMatcher::for_verbs();
+        // Claim-kind words are matched with و / ف only: with ك stripped, «كاملة» would read «أمله» (his hope).
+        r.words.claim_kind = PhraseMatcher::for_verbs();
         for f in &files.lexicons {
             r.add_lexicon(f)?;
         }
