@@ -76,12 +76,9 @@ pub fn parse(bytes: &[u8]) -> Parsed {
             Some(LineError::NotUtf8)
         } else if body.chars().any(|c| c.is_control() && c != '\t') {
             Some(LineError::ControlCharacter)
-        } else if let Some(c) =
-            body.chars().next().filter(|c| matches!(c, '{' | '}' | '!' | '&' | '-' | '=' | '|' | ']'))
-        {
-            Some(LineError::Unsupported(c))
         } else {
-            None
+            // TABARI constructs PETRARCH's actor files do not define, and stray brackets.
+            body.chars().next().filter(|c| "{}!&-=|]".contains(*c)).map(LineError::Unsupported)
         };
         if let Some(error) = bad {
             if kind == LineKind::Name {
