@@ -48,6 +48,11 @@ pub enum Command {
     /// Follow the statements or alerts topic, filtered, as readable lines or JSONL.
     #[command(after_help = SUBSCRIBE_EXAMPLES)]
     Subscribe(Box<SubscribeArgs>),
+    /// Convert third-party actor dictionaries into a gazetteer file.
+    Dictionaries {
+        #[command(subcommand)]
+        action: DictionariesAction,
+    },
 }
 
 impl Command {
@@ -58,7 +63,7 @@ impl Command {
             Command::Topics { action: TopicsAction::Create(a) } => Some(&a.kafka),
             Command::Replay(a) => Some(&a.kafka),
             Command::Subscribe(a) => Some(&a.kafka),
-            Command::Extract(_) | Command::Quickstart(_) => None,
+            Command::Extract(_) | Command::Quickstart(_) | Command::Dictionaries { .. } => None,
         }
     }
 }
@@ -296,6 +301,49 @@ pub enum TopicsAction {
 pub struct TopicsCreateArgs {
     #[command(flatten)]
     pub kafka: KafkaArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DictionariesAction {
+    /// Convert TABARI/PETRARCH (Phoenix) actor dictionaries into one gazetteer TOML file.
+    #[command(after_help = DICTIONARIES_IMPORT_HELP)]
+    Import(DictionariesImportArgs),
+}
+
+const DICTIONARIES_IMPORT_HELP: &str = "\
+Actors become [[person]] (any date-restricted code) or [[org]] entries, every CAMEO code kept
+in `cameo` with its dates; six-digit years 00-30 are 20YY, 31-99 are 19YY (TABARI's rule).
+The same name met twice, or met as another actor's synonym, is one entry (merged). Lines the
+import cannot use are refused, each with its file, line and reason, on stderr.
+
+Exit status: 0 when every line was imported; 3 when the file was written but some lines were
+refused; 1 when nothing was written (a file could not be read or the output written).
+
+Put the output under gazetteer/ of a data directory (a copy of data/) and use --data-dir.
+Keep the source dictionaries' licence with the file (the Phoenix dictionaries are MIT).
+
+Examples:
+  demarche dictionaries import --format petrarch Phoenix.Countries.actors.txt -o mydata/gazetteer/phoenix.toml
+  demarche dictionaries import --format petrarch a.actors.txt b.actors.txt > actors.toml";
+
+/// The dictionary formats `dictionaries import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DictionaryFormat {
+    /// TABARI / PETRARCH / Phoenix actor dictionaries (`NAME_`, `+SYNONYM_`, `[CODE YYMMDD-YYMMDD]`).
+    Petrarch,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DictionariesImportArgs {
+    /// Format of the input files.
+    #[arg(long, value_enum)]
+    pub format: DictionaryFormat,
+    /// Where to write the gazetteer TOML; `-` for stdout.
+    #[arg(long, short, default_value = "-")]
+    pub output: String,
+    /// Dictionary files, read in order (an actor met again is merged into the first).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

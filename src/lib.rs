@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod control_chars;
+pub mod dictionaries;
 pub mod event;
 pub mod extract;
 pub mod kafka;

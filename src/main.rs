@@ -10,7 +10,9 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use demarche::cli::{Cli, Command, ReplayArgs, SubscribeArgs, TopicsAction};
+use demarche::cli::{
+    Cli, Command, DictionariesAction, DictionariesImportArgs, ReplayArgs, SubscribeArgs, TopicsAction,
+};
 use demarche::config::{Config, LogFormat};
 use demarche::{cmd, shutdown, telemetry};
 use tokio_util::sync::CancellationToken;
@@ -19,7 +21,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let log_flag = cli.log_format;
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             fatal(&e, log_flag);
             ExitCode::FAILURE
@@ -60,7 +62,7 @@ macro_rules! summary {
     }};
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Every ConfigError names its file or variable: no context to add.
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(dir) = cli.data_dir.clone() {
@@ -72,7 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cfg.check()?;
     }
     telemetry::init(cli.log_format.unwrap_or(cfg.log.format));
-    match cli.command {
+    let done = match cli.command {
         Command::Extract(args) => {
             let started = Instant::now();
             let req = cmd::extract::Request::from_args(&args, io::IsTerminal::is_terminal(&io::stderr()));
@@ -103,7 +105,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Replay(args) => runtime()?.block_on(replay(cfg, *args)),
         Command::Subscribe(args) => runtime()?.block_on(subscribe(cfg, *args)),
+        Command::Dictionaries { action: DictionariesAction::Import(args) } => return import(&cfg, &args),
+    };
+    done.map(|()| ExitCode::SUCCESS)
+}
+
+/// `dictionaries import`: the report on stderr, and a distinct status when lines were refused.
+fn import(cfg: &Config, args: &DictionariesImportArgs) -> anyhow::Result<ExitCode> {
+    let s = cmd::dictionaries::execute(cfg, args).context("importing dictionaries")?;
+    for line in s.lines() {
+        summary!(line);
     }
+    summary!(s.line(), people = s.persons, organisations = s.orgs, refused = s.refused());
+    Ok(if s.refused() == 0 { ExitCode::SUCCESS } else { ExitCode::from(cmd::dictionaries::EXIT_SOME_REFUSED) })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

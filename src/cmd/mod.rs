@@ -1,5 +1,6 @@
 //! One module per subcommand; `main.rs` only dispatches.
 
+pub mod dictionaries;
 pub mod extract;
 pub mod quickstart;
 pub mod replay;

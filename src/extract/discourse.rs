@@ -144,7 +144,7 @@ impl Extractor {
                         }
                         // Nobody has spoken yet: the last person named before the pronoun.
                         let named = d.ents.iter().rev().filter(|m| m.end <= start).find_map(|m| match m.value {
-                            Hit::Person(p) if g != Gender::Plural && self.res.persons[p as usize].gender == g => {
+                            Hit::Person(p) if g != Gender::Plural && self.res.persons[p as usize].gender == Some(g) => {
                                 Some(p)
                             }
                             _ => None,

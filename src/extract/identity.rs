@@ -355,9 +355,9 @@ impl Resources {
             id: Some(person.id.clone()),
             name: person.name.clone(),
             kind: EntityKind::Person,
-            country: Some(person.country.clone()),
+            country: person.country.clone(),
             role: current.map(|o| super::resources::ROLES[o.role as usize].replace('_', " ")).or(role_text),
-            gender: Some(person.gender),
+            gender: person.gender,
             roles,
         }
     }

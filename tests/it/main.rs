@@ -16,6 +16,7 @@ mod alerts_config;
 mod cli;
 mod contract;
 mod data_files;
+mod dictionaries;
 mod extract_cli;
 mod extraction;
 mod malformed;

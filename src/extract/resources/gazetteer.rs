@@ -56,10 +56,30 @@ struct PersonEntry {
     en: Vec<String>,
     #[serde(default)]
     ar: Vec<String>,
-    gender: String,
-    country: String,
+    /// `m` or `f`; left out only when the source does not say (imported dictionaries):
+    /// then no pronoun refers to the person.
+    #[serde(default)]
+    gender: Option<String>,
+    /// Left out only when the source names no country (officials of an IGO in an
+    /// imported dictionary).
+    #[serde(default)]
+    country: Option<String>,
     #[serde(default)]
     offices: Vec<OfficeEntry>,
+    #[serde(default)]
+    cameo: Vec<CameoEntry>,
+}
+
+/// A CAMEO actor code, for all time or for a range of dates (an imported
+/// TABARI/PETRARCH dictionary's `[USAGOV 090120-170120]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CameoEntry {
+    code: String,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    until: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +108,8 @@ struct OrgEntry {
     en: Vec<String>,
     #[serde(default)]
     ar: Vec<String>,
+    #[serde(default)]
+    cameo: Vec<CameoEntry>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -166,9 +188,25 @@ pub struct Country {
 pub struct Person {
     pub id: String,
     pub name: String,
-    pub gender: Gender,
-    pub country: String,
+    pub gender: Option<Gender>,
+    pub country: Option<String>,
     pub offices: Vec<Office>,
+    pub cameo: Vec<CameoCode>,
+}
+
+/// A CAMEO actor code (`USAGOV`, `IGOUNO`) the entity has on the days from `from` to
+/// `until` (inclusive; open ends unbounded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CameoCode {
+    pub code: String,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+impl CameoCode {
+    pub fn holds_on(&self, d: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +231,7 @@ pub struct Org {
     pub kind: OrgKind,
     pub country: Option<String>,
     pub parent: Option<String>,
+    pub cameo: Vec<CameoCode>,
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +276,29 @@ fn parse_date(file: &str, who: &str, s: &str) -> Result<NaiveDate, ResourceError
         .map_err(|_| invalid(file, format!("{who}: bad date {s:?} (want YYYY-MM-DD)")))
 }
 
+/// Checks CAMEO codes: capitals in groups of three (`USA`, `USAGOV`, `IGOUNOWHO`), dated
+/// ranges that do not end before they start.
+fn cameo_codes(file: &str, who: &str, list: &[CameoEntry]) -> Result<Vec<CameoCode>, ResourceError> {
+    list.iter()
+        .map(|c| {
+            if c.code.is_empty() || c.code.len() % 3 != 0 || !c.code.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(invalid(
+                    file,
+                    format!("{who}: CAMEO code {:?} is not capitals in groups of three", c.code),
+                ));
+            }
+            let from = c.from.as_deref().map(|d| parse_date(file, who, d)).transpose()?;
+            let until = c.until.as_deref().map(|d| parse_date(file, who, d)).transpose()?;
+            if let (Some(f), Some(u)) = (from, until) {
+                if u < f {
+                    return Err(invalid(file, format!("{who}: CAMEO code {} ends before it starts", c.code)));
+                }
+            }
+            Ok(CameoCode { code: c.code.clone(), from, until })
+        })
+        .collect()
+}
+
 impl Resources {
     pub(super) fn add_gazetteer(&mut self, f: &DataFile) -> Result<(), ResourceError> {
         let gz: GazetteerFile =
@@ -275,23 +337,27 @@ impl Resources {
             }
             let idx = self.orgs.len() as u32;
             self.org_index.insert(o.id.clone(), idx);
+            let cameo = cameo_codes(f.name, &o.id, &o.cameo)?;
             self.orgs.push(Org {
                 id: o.id.clone(),
                 name: o.name.clone(),
                 kind,
                 country: o.country.clone(),
                 parent: o.parent.clone(),
+                cameo,
             });
             for n in o.en.iter().chain(o.ar.iter()) {
                 self.entities.insert(n, Hit::Org(idx));
             }
         }
         for p in gz.person {
-            let gender = match p.gender.as_str() {
-                "m" => Gender::Male,
-                "f" => Gender::Female,
-                other => return Err(invalid(f.name, format!("person {}: gender {other:?} (m or f)", p.id))),
+            let gender = match p.gender.as_deref() {
+                Some("m") => Some(Gender::Male),
+                Some("f") => Some(Gender::Female),
+                None => None,
+                Some(other) => return Err(invalid(f.name, format!("person {}: gender {other:?} (m or f)", p.id))),
             };
+            let cameo = cameo_codes(f.name, &p.id, &p.cameo)?;
             let mut offices = Vec::new();
             for o in &p.offices {
                 let from = parse_date(f.name, &p.id, &o.from)?;
@@ -320,6 +386,7 @@ impl Resources {
                 gender,
                 country: p.country.clone(),
                 offices,
+                cameo,
             });
             for n in p.en.iter().chain(p.ar.iter()) {
                 self.entities.insert(n, Hit::Person(idx));
