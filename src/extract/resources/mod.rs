@@ -53,6 +53,8 @@ pub struct Resources {
     pub bodies: Vec<BodyDef>,
     pub country_index: HashMap<String, u16>,
     pub org_index: HashMap<String, u32>,
+    /// Person ids, so that a repeated id is found without scanning (imported dictionaries hold tens of thousands).
+    pub person_index: HashMap<String, u32>,
     /// Office holders by (role, of).
     pub holders: HashMap<(u16, String), Vec<(u32, usize)>>,
     /// A digest of the data files' texts: the data are part of the
