@@ -161,7 +161,7 @@ struct ClaimKindEntry {
 }
 
 /// Words from the claim's start within which a claim-kind signal counts by default.
-pub const DEFAULT_WITHIN: usize = 12;
+pub const DEFAULT_WITHIN: usize = 20;
 
 /// One cue of the lexicon.
 #[derive(Debug, Clone)]
