@@ -22,6 +22,17 @@ echo "== dev ar ($(ls "$c"/gold/dev/ar-*.gold.jsonl | wc -l) articles)"
 score --gold "$c"/gold/dev/ar-*.gold.jsonl --pred "$out/dev.jsonl" "$@"
 echo "== dev en ($(ls "$c"/gold/dev/en-*.gold.jsonl | wc -l) articles)"
 score --gold "$c"/gold/dev/en-*.gold.jsonl --pred "$out/dev.jsonl" "$@"
+# The dev set in two halves (alternate files in name order), to tune on one and
+# verify on the other, then rotate; docs/QUALITY.md records both.
+# (over the whole sorted list, then by language: half A holds 8 ar + 1 en articles).
+halves() { ls "$c"/gold/dev/*.gold.jsonl | awk -v h="$2" 'NR % 2 == h' | grep "/$1-"; }
+for lang in ar en; do
+  for h in 1 0; do
+    name=$([ "$h" = 1 ] && echo A || echo B)
+    echo "== dev $lang, half $name ($(halves "$lang" "$h" | wc -l) articles)"
+    score --gold $(halves "$lang" "$h") --pred "$out/dev.jsonl" "$@" | grep -E '^(statements|kinds)'
+  done
+done
 "$bin" extract --input "$c/polnear-dev/articles.jsonl" --output "$out/polnear.jsonl" 2>/dev/null
 echo "== PolNeAR dev (84 en articles, --spans-only)"
 score --gold "$c/polnear-dev/gold.jsonl" --pred "$out/polnear.jsonl" --spans-only "$@" | head -5

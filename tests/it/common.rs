@@ -378,3 +378,10 @@ pub async fn outage(mock: &rdkafka::mocking::MockCluster<'static, rdkafka::produ
     tokio::time::sleep(Duration::from_secs(3)).await;
     mock.broker_up(1).unwrap();
 }
+
+/// The shared material (corpus, scorer, dictionaries): `DEMARCHE_SHARED`, else `../shared`.
+pub fn shared_dir() -> std::path::PathBuf {
+    std::env::var_os("DEMARCHE_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("../shared"))
+}

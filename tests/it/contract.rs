@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use crate::common::default_pipeline;
+use crate::common::{default_pipeline, shared_dir};
 use demarche::article::Article;
 use demarche::event::{Field, Span, StatementEvent};
 use jsonschema::Validator;
@@ -385,10 +385,6 @@ fn set(v: &mut Value, pointer: &str, value: Option<Value>) {
 }
 
 // --- b. The corpus -----------------------------------------------------------------------------
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("DEMARCHE_SHARED").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("../shared"))
-}
 
 fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::common::shared_dir;
 use demarche::article::{Article, Limits};
 use demarche::dictionaries::Importer;
 use demarche::extract::Extractor;
@@ -122,10 +123,6 @@ fn the_imported_file_loads_and_its_actors_are_found() {
     assert_eq!(events[0].actor.id.as_deref(), Some("petrarch-orlando-vesk"));
     assert_eq!(events[0].actor.name, "Orlando Vesk");
     assert_eq!(events[0].actor.country.as_deref(), Some("RUS"));
-}
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("DEMARCHE_SHARED").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("../shared"))
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod extract_cli;
 mod extraction;
 mod malformed;
 mod properties;
+mod quality;
 mod replay_broker;
 mod replay_mock;
 mod service_broker;
