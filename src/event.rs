@@ -338,7 +338,13 @@ pub enum DateBasis {
     Carried,
     /// The publication date (present-tense statements and headlines).
     Published,
-    /// No date: pluperfect or undated.
+    /// The text gives no date for a past-tense statement: the value is the
+    /// publication day, the latest day it can have been made ("X said ...").
+    Reported,
+    /// A pluperfect report ("had said", «كان قد أعلن»): made before the
+    /// publication day, which is the value (an exclusive upper bound).
+    Earlier,
+    /// No date: nothing in the text and no publication date.
     None,
 }
 

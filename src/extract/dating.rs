@@ -6,7 +6,11 @@
 //! statement takes, in order, the date of its sentence, its speaker's last
 //! dated statement, a dated statement one or two sentences back (the time of
 //! the narrative), and for the present tense the publication day. Headlines
-//! are dated by publication; pluperfect reports ("had said") are left undated.
+//! are dated by publication. What is left takes the publication day as the
+//! latest day it can have been made (basis `reported`), and a pluperfect
+//! report ("had said") as the day before which it was made (basis `earlier`):
+//! a timeline can place every statement of a dated article, and knows which
+//! places are bounds.
 //! The expressions themselves are found and resolved by [`super::dates`].
 
 use chrono::NaiveDate;
@@ -33,19 +37,16 @@ impl Extractor {
         let speakers = &discourse.speakers;
         let sentence_dates = &mut discourse.sentence_dates;
         let none = EventDate { value: None, precision: Precision::None, basis: DateBasis::None, text: None };
+        // The publication day standing in for a date the text does not give, on a basis that says so.
+        let published = |basis| match article.published_day {
+            Some(p) => EventDate { value: Some(p.to_string()), precision: Precision::Day, basis, text: None },
+            None => none.clone(),
+        };
         if c.pluperfect {
-            return none;
+            return published(DateBasis::Earlier);
         }
         if field == Field::Title {
-            return match article.published_day {
-                Some(p) => EventDate {
-                    value: Some(p.to_string()),
-                    precision: Precision::Day,
-                    basis: DateBasis::Published,
-                    text: None,
-                },
-                None => none,
-            };
+            return published(DateBasis::Published);
         }
         let s = &d.layout.sentences[c.sentence];
         // A date of the sentence outside the claim (and outside any quotation), nearest the cue.
@@ -83,16 +84,9 @@ impl Extractor {
             return EventDate { value: Some(v.to_string()), precision: p, basis: DateBasis::Carried, text: None };
         }
         if c.present {
-            if let Some(p) = article.published_day {
-                return EventDate {
-                    value: Some(p.to_string()),
-                    precision: Precision::Day,
-                    basis: DateBasis::Published,
-                    text: None,
-                };
-            }
+            return published(DateBasis::Published);
         }
-        none
+        published(DateBasis::Reported)
     }
 
     /// The date of a statement in one of the two sentences before `si` in the

@@ -64,7 +64,8 @@ const DATE_EXAMPLES: &[(&str, &str, Option<&str>)] = &[
     ("en", "Lavrov said on April 21 that the truce held.", Some("2016-04-21")),
     ("en", "Lavrov said on 21 April 2015 that the truce held.", Some("2015-04-21")),
     ("en", "Lavrov said on Dec. 3 that the truce held.", Some("2015-12-03")),
-    ("en", "Lavrov had said that the truce held.", None),
+    // Pluperfect: before the publication day, which stands as the bound (basis `earlier`).
+    ("en", "Lavrov had said that the truce held.", Some("2016-05-03")),
 ];
 
 #[test]

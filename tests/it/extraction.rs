@@ -6,7 +6,9 @@ use crate::common::default_pipeline;
 use demarche::article::{Article, Limits};
 use demarche::event::{DateBasis, Resolution, StatementEvent};
 
+/// Extracts one article; an empty `published` means no `published_at`.
 fn extract(lang: &str, published: &str, title: Option<&str>, body: &str) -> Vec<StatementEvent> {
+    let published = Some(published).filter(|p| !p.is_empty());
     let v = serde_json::json!({"id": "t", "lang": lang, "published_at": published, "title": title, "body": body});
     let a = Article::parse(v.to_string().as_bytes(), &Limits::default()).expect("valid article");
     default_pipeline().extractor().extract(&a)
@@ -93,14 +95,33 @@ fn context_mentions_are_neither_actor_nor_target() {
     assert_eq!(body(&en)[0].actor.id.as_deref(), Some("sergei-lavrov"));
 }
 
+/// A pluperfect report was made before the article: the publication day is
+/// its bound, on a basis that says so, whatever day the sentence names.
 #[test]
-fn pluperfect_statements_have_no_date() {
+fn pluperfect_statements_are_dated_before_publication() {
     let ev = extract("ar", "2016-05-03", None, "وكان أعلن وزير الخارجية الروسي سيرغي لافروف عن رفضه للاقتراح.");
     let e = by_cue(&ev, "أعلن");
-    assert_eq!(e.date.value, None);
-    assert_eq!(e.date.basis, DateBasis::None);
+    assert_eq!(e.date.value.as_deref(), Some("2016-05-03"));
+    assert_eq!(e.date.basis, DateBasis::Earlier);
     let en = extract("en", "2016-05-03", None, "Lavrov had said on Monday that the plan was dead.");
-    assert_eq!(body(&en)[0].date.value, None);
+    assert_eq!(body(&en)[0].date.basis, DateBasis::Earlier);
+    // Without a publication date there is no bound: no date.
+    let undated = extract("en", "", None, "Lavrov had said that the plan was dead.");
+    assert_eq!(body(&undated)[0].date.value, None);
+    assert_eq!(body(&undated)[0].date.basis, DateBasis::None);
+}
+
+/// A past-tense statement the text does not date is placed on the publication
+/// day as its latest possible day (basis `reported`); present tense is the day itself.
+#[test]
+fn undated_statements_take_the_publication_day_on_a_basis_that_says_so() {
+    let ev = extract("en", "2016-05-03", None, "Lavrov said that the plan was dead.");
+    assert_eq!(body(&ev)[0].date.value.as_deref(), Some("2016-05-03"));
+    assert_eq!(body(&ev)[0].date.basis, DateBasis::Reported);
+    let ev = extract("en", "2016-05-03", None, "Lavrov says that the plan is dead.");
+    assert_eq!(body(&ev)[0].date.basis, DateBasis::Published);
+    let ev = extract("en", "2016-05-03", None, "Lavrov said on Monday that the plan was dead.");
+    assert_eq!(body(&ev)[0].date.basis, DateBasis::Relative);
 }
 
 #[test]
