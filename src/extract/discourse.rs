@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use super::attribution::{ActorSlot, Candidate};
 use super::doc::Doc;
 use super::identity::{Head, Identity, Reading};
+use super::mentions::{self, Mention};
 use super::resources::{Gender, Hit};
 use super::text;
 use super::{Extractor, Scope};
@@ -191,6 +192,24 @@ impl Extractor {
                         Some(ResolvedActor { identity, mention: Some(reading.span), resolution: Resolution::Role })
                     }
                     Head::Unknown => {
+                        let reading = match mentions::check(d, reading.span.0, reading.span.1) {
+                            Mention::Entity(a, b) => Reading { span: (a, b), ..reading },
+                            // "at the time he said": the pronoun is the subject.
+                            Mention::Pronoun(i, _) => {
+                                let c = Candidate { actor: ActorSlot::Phrase { start: i, end: i + 1 }, ..c.clone() };
+                                return self.resolve_actor(scope, &c, discourse);
+                            }
+                            // «فقد قال», «وقال خلاله»: Arabic drops a known subject, so the speaker
+                            // is carried; English names its subject, so this is no statement.
+                            Mention::NotAnActor if d.t.toks[c.cue.0].script == text::Script::Arabic => {
+                                return last().map(|identity| ResolvedActor {
+                                    identity,
+                                    mention: None,
+                                    resolution: Resolution::Carried,
+                                });
+                            }
+                            Mention::NotAnActor => return None,
+                        };
                         let mention = d.slice(reading.span.0, reading.span.1);
                         // A surname alone after the full name: «الزعبي» after «أسعد الزعبي».
                         let words: Vec<String> = (reading.span.0..reading.span.1)

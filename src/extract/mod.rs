@@ -33,6 +33,7 @@ pub(crate) mod doc;
 pub(crate) mod identity;
 pub(crate) mod kinds;
 pub(crate) mod matcher;
+pub(crate) mod mentions;
 pub(crate) mod patterns;
 pub(crate) mod resources;
 pub(crate) mod segment;

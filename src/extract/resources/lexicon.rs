@@ -79,6 +79,14 @@ pub struct Words {
     /// Location prepositions: an entity right after one is a place, not a target.
     #[serde(default)]
     pub place_preps: Vec<String>,
+    /// Words that never open or close an actor phrase: particles, adverbs,
+    /// prepositions with a pronoun («خلاله»), verbal nouns that head a cue's
+    /// complement («ضرورة»), an indefinite article ("a phone").
+    #[serde(default)]
+    pub not_actor: Vec<String>,
+    /// Word beginnings that make a preposition phrase, not a name («بالقول», «للصحفيين»).
+    #[serde(default)]
+    pub not_actor_prefixes: Vec<String>,
     /// Words before an entity that direct the claim at it: "against", "to", «ضد».
     #[serde(default)]
     pub directed: Vec<String>,
@@ -207,6 +215,8 @@ pub struct WordSets {
     pub boilerplate: PhraseMatcher<()>,
     pub cue_blocker: PhraseMatcher<()>,
     pub place_prep: PhraseMatcher<()>,
+    pub not_actor: PhraseMatcher<()>,
+    pub not_actor_prefixes: Vec<String>,
     pub regime: PhraseMatcher<()>,
     pub side: PhraseMatcher<()>,
     pub directed: PhraseMatcher<()>,
@@ -301,7 +311,14 @@ impl Resources {
         }
         let w = &lx.words;
         let ws = &mut self.words;
-        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 12] = [
+        for p in &w.not_actor_prefixes {
+            let p = normalise(p.trim());
+            if !p.is_empty() {
+                ws.not_actor_prefixes.push(p);
+            }
+        }
+        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 13] = [
+            (&w.not_actor, &mut ws.not_actor),
             (&w.directed, &mut ws.directed),
             (&w.complementizers, &mut ws.complementizer),
             (&w.carry, &mut ws.carry),
