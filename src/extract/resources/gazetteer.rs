@@ -307,10 +307,11 @@ impl Resources {
                     until,
                 });
             }
-            if self.persons.iter().any(|q| q.id == p.id) || self.org_index.contains_key(&p.id) {
+            if self.person_index.contains_key(&p.id) || self.org_index.contains_key(&p.id) {
                 return Err(invalid(f.name, format!("id {} is listed twice", p.id)));
             }
             let idx = self.persons.len() as u32;
+            self.person_index.insert(p.id.clone(), idx);
             for (k, o) in offices.iter().enumerate() {
                 self.holders.entry((o.role, o.of.clone())).or_default().push((idx, k));
             }
