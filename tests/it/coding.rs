@@ -67,7 +67,10 @@ fn an_arabic_article_is_coded() {
     assert!(got.len() >= 4, "{got:#?}");
     assert_eq!((got[0].1.as_str(), got[0].2.as_deref(), got[0].3.as_deref()), ("020", Some("REQUEST"), Some("FRAGOV")));
     assert!(got[0].4.contains(&s("RUS")), "{got:#?}");
-    assert_eq!((got[1].1.as_str(), got[1].2.as_deref(), got[1].3.as_deref()), ("1053", Some("REQUEST"), Some("RUSGOV")));
+    assert_eq!(
+        (got[1].1.as_str(), got[1].2.as_deref(), got[1].3.as_deref()),
+        ("1053", Some("REQUEST"), Some("RUSGOV"))
+    );
     assert_eq!((got[2].1.as_str(), got[2].2.as_deref(), got[2].3.as_deref()), ("120", Some("REJECT"), Some("RUSGOV")));
     // A plain statement: CAMEO 010, no PLOVER event.
     assert_eq!((got[3].1.as_str(), got[3].2.as_deref()), ("010", None));
@@ -175,12 +178,16 @@ fn broken_coding_files_are_errors_naming_the_file_and_entry() {
 
     std::fs::write(&cameo, good.replace("threaten = \"130\"", "threaten = \"139\"")).unwrap();
     let e = load_err(dir.path());
-    assert!(e.contains("cameo.toml: kinds.threaten: CAMEO code \"139\" has no row in") && e.contains("plover.toml"), "{e}");
+    assert!(
+        e.contains("cameo.toml: kinds.threaten: CAMEO code \"139\" has no row in") && e.contains("plover.toml"),
+        "{e}"
+    );
 
     std::fs::write(&cameo, &good).unwrap();
     let actors = dir.path().join("codes/actors.toml");
     let good_actors = std::fs::read_to_string(&actors).unwrap();
-    std::fs::write(&actors, good_actors.replace("hezbollah = { code = \"LBNREB\"", "hezbollah = { code = \"LBNRE\"")).unwrap();
+    std::fs::write(&actors, good_actors.replace("hezbollah = { code = \"LBNREB\"", "hezbollah = { code = \"LBNRE\""))
+        .unwrap();
     let e = load_err(dir.path());
     assert!(e.contains("actors.toml: orgs.hezbollah: \"LBNRE\" is not a CAMEO actor code"), "{e}");
     std::fs::write(&actors, good_actors.replace("[bodies]\n", "[bodies]\nembassy = \"GOV\"\n")).unwrap();
