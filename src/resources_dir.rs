@@ -10,7 +10,9 @@
 //! built-in data.
 //!
 //! Layout: `lexicon/*.toml` (one per language), `gazetteer/**/*.toml`
-//! (countries, people, organisations, groups, media) and `roles.toml`. The
+//! (countries, people, organisations, groups, media), `roles.toml`, and
+//! `codes/cameo.toml`, `codes/plover.toml`, `codes/actors.toml` (CAMEO and
+//! PLOVER coding; without them every code is null). The
 //! alert rules are the operator's policy, not data: config/alerts.toml is
 //! built in beside them ([`BUILTIN_ALERTS`]) and `service.alerts_file` names
 //! another file ([`crate::cmd::run::load_rules`]).
@@ -59,6 +61,9 @@ pub fn builtin_files() -> DataFiles<'static> {
         lexicons: files(builtin::LEXICONS),
         gazetteers: files(builtin::GAZETTEERS),
         roles: files(builtin::ROLES),
+        cameo: files(builtin::CAMEO),
+        plover: files(builtin::PLOVER),
+        actors: files(builtin::ACTORS),
     }
 }
 
@@ -108,6 +113,8 @@ pub fn load(dir: &Path) -> Result<Resources, LoadError> {
     let mut gaz = Vec::new();
     toml_files(&dir.join("gazetteer"), true, &mut gaz)?;
     let roles = vec![dir.join("roles.toml")];
+    let codes = |name: &str| vec![dir.join("codes").join(name)];
+    let (cameo, plover, actors) = (codes("cameo.toml"), codes("plover.toml"), codes("actors.toml"));
     if lex.is_empty() {
         return Err(LoadError::Empty { what: "lexicon/*.toml", dir: dir.to_path_buf() });
     }
@@ -123,7 +130,15 @@ pub fn load(dir: &Path) -> Result<Resources, LoadError> {
             .collect()
     };
     let (lex, gaz, roles) = (read(&lex)?, read(&gaz)?, read(&roles)?);
-    let files = DataFiles { lexicons: as_files(&lex), gazetteers: as_files(&gaz), roles: as_files(&roles) };
+    let (cameo, plover, actors) = (read(&cameo)?, read(&plover)?, read(&actors)?);
+    let files = DataFiles {
+        lexicons: as_files(&lex),
+        gazetteers: as_files(&gaz),
+        roles: as_files(&roles),
+        cameo: as_files(&cameo),
+        plover: as_files(&plover),
+        actors: as_files(&actors),
+    };
     Ok(Resources::build(&files)?)
 }
 

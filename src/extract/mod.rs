@@ -13,7 +13,9 @@
 //! 5. `identity` and `discourse`: who the actor is (named, by role, carried, pronoun), with the
 //!    memory of who spoke before in the field;
 //! 6. `kinds`: what act the claim is (the cue's kind, refined by the claim's main clause);
-//! 7. `targets` and `dating`: whom the statement is about and when it was made; then the event.
+//! 7. `targets` and `dating`: whom the statement is about and when it was made;
+//! 8. `coding`: the statement in CAMEO and PLOVER, its actor and targets in CAMEO
+//!    (from the final claim kind, the cue lemma and the claim); then the event.
 //!
 //! This module is the driver: for each field it collects the candidates
 //! sentence by sentence, then decides each one in text order, since the
@@ -26,6 +28,7 @@
 
 pub(crate) mod attribution;
 pub(crate) mod boilerplate;
+pub(crate) mod coding;
 pub(crate) mod dates;
 pub(crate) mod dating;
 pub(crate) mod discourse;
@@ -175,6 +178,13 @@ impl Extractor {
             let date = self.statement_date(scope, c, &actor.identity, &mut discourse);
             let targets = self.targets(scope, c, &actor.identity, kind);
             discourse.remember(d, &actor, &date);
+            let codes = self.res.code_event(d.text, &d.t, c.claim, &cue_def.lemma, kind);
+            // Offices are those held on the day of the statement, else of publication.
+            let day = match date.precision {
+                event::Precision::Day => date.value.as_deref().and_then(|v| v.parse().ok()),
+                _ => None,
+            }
+            .or(article.published_day);
 
             let span = |a: usize, b: usize| -> [usize; 2] {
                 let (x, y) = d.bytes(a, b);
@@ -207,7 +217,7 @@ impl Extractor {
                     role: actor.identity.role.clone(),
                     country: actor.identity.country.clone(),
                     resolution: actor.resolution,
-                    cameo: None,
+                    cameo: self.res.code_actor(&actor.identity, day),
                 },
                 cue: event::Cue {
                     text: d.slice(c.cue.0, c.cue.1).to_string(),
@@ -223,17 +233,17 @@ impl Extractor {
                 targets: targets
                     .into_iter()
                     .map(|(id, (a, b))| Target {
+                        cameo: self.res.code_actor(&id, day),
                         id: id.id,
                         name: id.name,
                         mention: d.slice(a, b).to_string(),
                         span: span(a, b),
                         kind: id.kind,
                         country: id.country,
-                        cameo: None,
                     })
                     .collect(),
                 date,
-                codes: Default::default(),
+                codes,
                 confidence,
                 extractor: self.version.clone(),
             });

@@ -14,6 +14,7 @@ mod common;
 
 mod alerts_config;
 mod cli;
+mod coding;
 mod contract;
 mod data_files;
 mod dictionaries;

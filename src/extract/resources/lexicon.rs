@@ -245,7 +245,7 @@ pub enum Gender {
 }
 
 /// A claim kind named in a lexicon file; the error names the file and lists the known kinds.
-fn claim_kind(file: &str, k: &str) -> Result<ClaimKind, ResourceError> {
+pub(super) fn claim_kind(file: &str, k: &str) -> Result<ClaimKind, ResourceError> {
     k.parse().map_err(|e: crate::event::UnknownClaimKind| invalid(file, e.to_string()))
 }
 

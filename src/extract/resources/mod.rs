@@ -12,6 +12,7 @@
 //! roles and bodies). This module holds the built [`Resources`] that the
 //! extractor reads, the order files are loaded in, and the checks across files.
 
+mod codes;
 mod gazetteer;
 mod lexicon;
 
@@ -21,6 +22,7 @@ use chrono::NaiveDate;
 
 use super::matcher::PhraseMatcher;
 use crate::event::ClaimKind;
+pub use codes::{CodePhrase, CodeTables, CLAIM_TOKENS};
 pub use gazetteer::{BodyDef, Country, CountryForm, Hit, Org, Person, RoleDef, ROLES};
 pub use lexicon::{Cue, DateSets, Frame, Gender, KindRefine, PrefixRefine, WordSets};
 
@@ -31,6 +33,10 @@ pub enum ResourceError {
     Toml { file: String, source: toml::de::Error },
     #[error("{file}: {what}")]
     Invalid { file: String, what: String },
+    #[error("{file}: {entry}: {code:?} is not {want}")]
+    BadCode { file: String, entry: String, code: String, want: &'static str },
+    #[error("{file}: {entry}: CAMEO code {code:?} has no row in {plover}")]
+    NoPlover { file: String, entry: String, code: String, plover: String },
 }
 
 /// Everything the extractor needs, built once at start-up and shared read-only.
@@ -55,6 +61,8 @@ pub struct Resources {
     pub org_index: HashMap<String, u32>,
     /// Person ids, so that a repeated id is found without scanning (imported dictionaries hold tens of thousands).
     pub person_index: HashMap<String, u32>,
+    /// CAMEO and PLOVER coding of events and actors (data/codes/).
+    pub codes: CodeTables,
     /// Office holders by (role, of).
     pub holders: HashMap<(u16, String), Vec<(u32, usize)>>,
     /// A digest of the data files' texts: the data are part of the
@@ -74,6 +82,10 @@ pub struct DataFiles<'a> {
     pub lexicons: Vec<DataFile<'a>>,
     pub gazetteers: Vec<DataFile<'a>>,
     pub roles: Vec<DataFile<'a>>,
+    /// codes/cameo.toml, codes/plover.toml and codes/actors.toml: none or one each.
+    pub cameo: Vec<DataFile<'a>>,
+    pub plover: Vec<DataFile<'a>>,
+    pub actors: Vec<DataFile<'a>>,
 }
 
 fn invalid(file: &str, what: impl Into<String>) -> ResourceError {
@@ -96,6 +108,7 @@ impl Resources {
         for f in &files.roles {
             r.add_roles(f)?;
         }
+        r.add_codes(files.cameo.first(), files.plover.first(), files.actors.first())?;
         r.check_references(files)?;
         r.fingerprint = fingerprint(files);
         Ok(r)
@@ -156,7 +169,14 @@ pub fn fingerprint(files: &DataFiles) -> String {
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
     };
-    for (kind, list) in [("lexicon", &files.lexicons), ("gazetteer", &files.gazetteers), ("roles", &files.roles)] {
+    for (kind, list) in [
+        ("lexicon", &files.lexicons),
+        ("gazetteer", &files.gazetteers),
+        ("roles", &files.roles),
+        ("cameo", &files.cameo),
+        ("plover", &files.plover),
+        ("actors", &files.actors),
+    ] {
         eat(kind.as_bytes());
         for f in list.iter() {
             eat(&[0x1f]);
@@ -175,7 +195,7 @@ mod tests {
         let files = DataFiles {
             lexicons: vec![DataFile { name: "lexicon/en.toml", text: lexicon }],
             gazetteers: vec![DataFile { name: "gazetteer/orgs.toml", text: gazetteer }],
-            roles: vec![],
+            ..Default::default()
         };
         Resources::build(&files).unwrap_err().to_string()
     }
