@@ -20,6 +20,7 @@ mod data_files;
 mod dictionaries;
 mod extract_cli;
 mod extraction;
+mod golden;
 mod malformed;
 mod properties;
 mod quality;
