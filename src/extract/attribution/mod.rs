@@ -218,7 +218,8 @@ impl Doc<'_> {
             cand.claim = (start, self.trim_end(start, end));
         } else {
             // A weak cue ("believes", "wants") needs a clause with its own subject: "believes the deal is bad".
-            if cue.weak && !self.starts_clause(k) {
+            // An Arabic weak cue (بيّن, also بين "between") counts only with أن / إن, which `complement` took.
+            if cue.weak && (arabic || !self.starts_clause(k)) {
                 return None;
             }
             let start = k;

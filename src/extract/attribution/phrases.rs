@@ -70,7 +70,10 @@ impl Doc<'_> {
                     // Verb-subject-object: once the subject has its head (a name, an
                     // organisation, a country), a new title or name is the object:
                     // «أبلغت دول الخليج وزير الخارجية الأمريكي جون كيري».
-                    let head = matches!(m.value, Hit::Person(_) | Hit::Org(_) | Hit::Country(_, CountryForm::Name));
+                    let head = matches!(
+                        m.value,
+                        Hit::Person(_) | Hit::Org(_) | Hit::Country(_, CountryForm::Name) | Hit::Body(_)
+                    );
                     if complete && (head || matches!(m.value, Hit::Role(_))) {
                         break;
                     }
@@ -91,6 +94,15 @@ impl Doc<'_> {
                 }
             }
             if !self.np_token(e) || self.is_open_quote(e) {
+                break;
+            }
+            // «رفضت الحكومة السورية الاقتراح الفرنسي»: after a complete subject, a new
+            // definite noun is not in construct with it (a construct's first noun has no
+            // article): it opens the object, as a quantifier does («جميع الأطراف»).
+            if complete
+                && self.t.toks[e].script == Script::Arabic
+                && (self.norm(e).starts_with("ال") || matches!(self.norm(e), "جميع" | "كل" | "كافة"))
+            {
                 break;
             }
             e += 1;
