@@ -120,9 +120,13 @@ fn push_norm(c: char, out: &mut String) {
         return;
     }
     let m = match c {
-        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
-        'ى' => 'ي',
-        'ة' => 'ه',
+        // Hamza and wasla forms of alef, including the wavy-hamza forms some North African sites
+        // type (ٲ U+0672, ٳ U+0673, ٵ U+0675).
+        'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | 'ٵ' => 'ا',
+        // Persian and Urdu keyboards give ی and ک for ي and ك in Arabic text.
+        'ى' | 'ی' | 'ې' => 'ي',
+        'ک' => 'ك',
+        'ة' | 'ۀ' | 'ە' => 'ه',
         'ؤ' => 'و',
         'ئ' => 'ي',
         'ڤ' => 'ف',
@@ -401,6 +405,13 @@ mod tests {
         assert_eq!(norms(t), vec!["اعلن", "وزير", "الخارجيه", "،", "اليوم"]);
         assert_eq!(&t[k.toks[0].start..k.toks[0].end], "أعلنَ");
         assert_eq!(&t[k.toks[2].start..k.toks[2].end], "الخارجيّة");
+    }
+
+    #[test]
+    fn letter_variants_of_other_keyboards_read_as_arabic() {
+        // Wavy-hamza alef (Tunisian sites), Persian kaf and ya.
+        assert_eq!(norms("ٲكّد ٲن"), norms("أكّد أن"));
+        assert_eq!(norms("کیری"), norms("كيري"));
     }
 
     #[test]
