@@ -113,7 +113,11 @@ impl Doc<'_> {
         // --- the actor phrase after the cue (verb-first Arabic, inverted English) ---
         // English puts the subject first; only a cue without one may be inverted
         // ("“...,” said Lavrov"). Arabic puts the verb first.
-        let english_subject = if !arabic && !participle { self.subject_before(cs, s) } else { None };
+        let english_subject = if !arabic && !participle {
+            self.subject_before(cs, s).or_else(|| self.coordinated_subject(cs, s))
+        } else {
+            None
+        };
         let mut after = ce;
         let mut right_np = None;
         let inverted_ok = arabic || (english_subject.is_none() && self.claim_before_cue(cs, s).is_some());

@@ -131,6 +131,81 @@ impl Doc<'_> {
         (b - a <= 5 && self.date(a).is_none()).then_some((a, b))
     }
 
+    /// The subject of a second coordinated verb: "McConnell was quick to embrace
+    /// the mogul and said this week that…" — the cue follows "and" (adverbs and
+    /// auxiliaries skipped) and the sentence opens with a named subject before
+    /// its first verb. English only; Arabic carries the speaker instead.
+    pub(super) fn coordinated_subject(&self, cs: usize, s: &Sentence) -> Option<(usize, usize)> {
+        let mut end = cs;
+        while end > s.start {
+            if let Some(st) = self.phrase_ending(&self.res.words.skippable, end, s.start) {
+                end = st;
+            } else if self.english_adverb(end - 1) {
+                end -= 1;
+            } else {
+                break;
+            }
+        }
+        if end <= s.start + 2 || self.norm(end - 1) != "and" {
+            return None;
+        }
+        // The subject opening the sentence: a pronoun, or a run of names and titles
+        // ("Senate Majority Leader Mitch McConnell", "The Kremlin"), then a lowercase verb.
+        let a = s.start;
+        let b = if let Some(m) = self.phrase(&self.res.words.pronoun, a).filter(|m| m.end == a + 1) {
+            m.end
+        } else {
+            let mut b = a;
+            while b < end - 1 {
+                if let Some(m) = self.ent(b).filter(|m| m.start == b && m.end < end) {
+                    b = m.end;
+                } else if self.t.toks[b].capitalised || (b == a && self.norm(b) == "the") {
+                    b += 1;
+                } else {
+                    break;
+                }
+            }
+            b
+        };
+        let named = b > a
+            && (self.has_entity(a, b)
+                || (a..b).any(|x| {
+                    self.t.toks[x].capitalised
+                        && (x > a
+                            || !matches!(
+                                self.norm(x),
+                                "the"
+                                    | "a"
+                                    | "an"
+                                    | "this"
+                                    | "that"
+                                    | "it"
+                                    | "there"
+                                    | "but"
+                                    | "and"
+                                    | "in"
+                                    | "on"
+                                    | "at"
+                                    | "as"
+                                    | "after"
+                                    | "when"
+                                    | "while"
+                                    | "if"
+                                    | "so"
+                            ))
+                })
+                || self.phrase(&self.res.words.pronoun, a).is_some_and(|m| m.end == b));
+        let verb_next =
+            b < end - 1 && self.t.toks[b].script == Script::Latin && !self.t.toks[b].capitalised && self.is_word(b);
+        let plain = (b..end - 1).all(|x| {
+            !self.layout.in_quote(x)
+                && !self.is_punct(x, ",;:\"“”")
+                && self.is_complementizer(x).is_none()
+                && self.cue_at(x).is_none()
+        });
+        (named && verb_next && plain && b + 1 < end - 1).then_some((a, b))
+    }
+
     /// The subject before a cue: skips auxiliaries and adverbs, handles an
     /// appositive between commas, and stops at clause boundaries.
     pub(super) fn subject_before(&self, cs: usize, s: &Sentence) -> Option<(usize, usize)> {
