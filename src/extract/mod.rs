@@ -277,7 +277,16 @@ impl Extractor {
                         if widest.is_none_or(|(_, b)| c.claim.1 > b) {
                             widest = Some(c.claim);
                         }
-                        cands.push(c);
+                        // Speakers listed one by one are one statement each.
+                        match c.actor {
+                            ActorSlot::Phrase { start, end } => {
+                                for (a, b) in d.listed_speakers(start, end) {
+                                    cands
+                                        .push(Candidate { actor: ActorSlot::Phrase { start: a, end: b }, ..c.clone() });
+                                }
+                            }
+                            _ => cands.push(c),
+                        }
                     }
                 }
                 k += 1;

@@ -261,3 +261,48 @@ fn an_empty_quotation_before_a_cue_is_no_claim() {
         }
     }
 }
+
+/// Speakers listed one by one are one statement each, in both languages; a
+/// coalition of more than three is one collective statement.
+#[test]
+fn listed_speakers_are_one_statement_each() {
+    let actors = |lang: &str, text: &str| -> Vec<String> {
+        body(&extract(lang, "2016-05-03", None, text)).iter().map(|e| e.actor.name.clone()).collect()
+    };
+    assert_eq!(actors("en", "Kerry and Lavrov said the talks were useful."), ["John Kerry", "Sergei Lavrov"]);
+    assert_eq!(
+        actors("en", "Kerry, Lavrov and Zarif said the talks were useful."),
+        ["John Kerry", "Sergei Lavrov", "Mohammad Javad Zarif"]
+    );
+    assert_eq!(actors("ar", "وقال كيري ولافروف إن المحادثات مفيدة."), ["John Kerry", "Sergei Lavrov"]);
+    // A name holding "and" is one name.
+    assert_eq!(actors("en", "Trinidad and Tobago said the vote was fair.").len(), 1);
+    assert_eq!(actors("en", "Britain, France, Germany, Russia and China said the vote was fair.").len(), 1);
+}
+
+/// "X did something and said …": the second coordinated verb has the sentence's subject.
+#[test]
+fn a_second_coordinated_verb_takes_the_sentence_subject() {
+    let ev = extract("en", "2016-05-03", None, "Lavrov met Kerry in Geneva and said that the talks were useful.");
+    let e = by_cue(&ev, "said");
+    assert_eq!(e.actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(e.claim.text, "that the talks were useful");
+    // Not across a comma-separated clause or a quotation.
+    let ev =
+        extract("en", "2016-05-03", None, "Lavrov met Kerry, whose aides left, and said that the talks were useful.");
+    assert!(body(&ev).iter().all(|e| e.actor.id.as_deref() != Some("sergei-lavrov")), "{ev:#?}");
+}
+
+/// Arabic verb-subject-object: the object opens after a complete subject.
+#[test]
+fn arabic_objects_open_after_a_complete_subject() {
+    let ev = extract("ar", "2016-05-03", None, "ورفضت الحكومة السورية الاقتراح الفرنسي بشأن حلب.");
+    let e = by_cue(&ev, "ورفضت");
+    assert_eq!(e.actor.name, "Syrian government");
+    assert_eq!(e.claim.text, "الاقتراح الفرنسي بشأن حلب");
+    assert_eq!(e.claim.kind, demarche::event::ClaimKind::Reject);
+    let ev = extract("ar", "2016-05-03", None, "وتتهم المملكة إيران بدعم الإرهاب.");
+    let e = by_cue(&ev, "وتتهم");
+    assert_eq!(e.actor.id.as_deref(), Some("SAU"));
+    assert_eq!(target_names(e), ["Iran"]);
+}

@@ -114,7 +114,9 @@ impl Doc<'_> {
         // English puts the subject first; only a cue without one may be inverted
         // ("“...,” said Lavrov"). Arabic puts the verb first.
         let english_subject = if !arabic && !participle {
-            self.subject_before(cs, s).or_else(|| self.coordinated_subject(cs, s))
+            self.subject_before(cs, s)
+                .map(|(a, b)| self.listed_back(a, b, s.start))
+                .or_else(|| self.coordinated_subject(cs, s))
         } else {
             None
         };

@@ -72,9 +72,17 @@ impl Doc<'_> {
                     // «أبلغت دول الخليج وزير الخارجية الأمريكي جون كيري».
                     let head = matches!(
                         m.value,
-                        Hit::Person(_) | Hit::Org(_) | Hit::Country(_, CountryForm::Name) | Hit::Body(_)
+                        Hit::Person(_)
+                            | Hit::Org(_)
+                            | Hit::Body(_)
+                            | Hit::Country(_, CountryForm::Name | CountryForm::Capital | CountryForm::Government)
                     );
                     if complete && (head || matches!(m.value, Hit::Role(_))) {
+                        // «وقال كيري ولافروف»: a second name joined by و is a listed subject.
+                        if head && m.clitic && self.norm(e).starts_with('و') {
+                            e = m.end;
+                            continue;
+                        }
                         break;
                     }
                     // A name with the preposition ل after a complete subject (مطالبات
@@ -115,6 +123,75 @@ impl Doc<'_> {
 
     pub(super) fn has_person(&self, a: usize, b: usize) -> bool {
         (a..b).any(|i| matches!(self.ent(i).map(|m| m.value), Some(Hit::Person(_))))
+    }
+
+    /// An English subject extended left over the speakers listed before it:
+    /// "Kerry, Lavrov and Zarif said" finds "Zarif" first.
+    pub(super) fn listed_back(&self, a: usize, b: usize, floor: usize) -> (usize, usize) {
+        let mut a = a;
+        while a > floor + 1 && (self.norm(a - 1) == "and" || self.is_punct(a - 1, ",")) {
+            let Some((x, _)) = self.np_back(a - 1, floor) else { break };
+            let named = (x..a - 1).any(|k| {
+                self.ent(k).is_some_and(|m| {
+                    matches!(m.value, Hit::Person(_) | Hit::Org(_) | Hit::Role(_) | Hit::Country(_, CountryForm::Name))
+                })
+            });
+            if !named {
+                break;
+            }
+            a = x;
+        }
+        (a, b)
+    }
+
+    /// Speakers listed one by one ("Kerry and Lavrov said", «وقال كيري ولافروف»):
+    /// the parts of the actor phrase `a..b` split at "and" or a conjunction «و»
+    /// on a name, when every part names someone on its own (a person, an
+    /// organisation, a country by name, a title), two or three of them.
+    /// Adjectives ("the Russian and Iranian ministers") and names that hold "and"
+    /// ("Trinidad and Tobago") stay whole.
+    pub fn listed_speakers(&self, a: usize, b: usize) -> Vec<(usize, usize)> {
+        let mut parts = Vec::new();
+        let mut start = a;
+        let mut i = a;
+        while i < b {
+            if let Some(m) = self.ent(i).filter(|m| m.start == i) {
+                // «ولافروف»: the conjunction is the name's clitic.
+                if m.clitic && i > start && self.t.toks[i].script == Script::Arabic && self.norm(i).starts_with('و') {
+                    parts.push((start, i));
+                    start = i;
+                }
+                i = m.end.max(i + 1);
+                continue;
+            }
+            if (self.norm(i) == "and" || self.norm(i) == "و") && i > start {
+                parts.push((start, i));
+                start = i + 1;
+            } else if self.is_punct(i, ",،") && i > start && (i + 1..b).any(|j| self.norm(j) == "and") {
+                // "Kerry, Lavrov and Zarif"
+                parts.push((start, i));
+                start = i + 1;
+            }
+            i += 1;
+        }
+        parts.push((start, b));
+        let names_someone = |&(x, y): &(usize, usize)| {
+            y > x
+                && (x..y).any(|k| {
+                    self.ent(k).is_some_and(|m| {
+                        matches!(
+                            m.value,
+                            Hit::Person(_) | Hit::Org(_) | Hit::Role(_) | Hit::Country(_, CountryForm::Name)
+                        )
+                    })
+                })
+        };
+        // More than three names is a coalition speaking together ("Britain, France, Germany,
+        // Russia, China and the EU cited concerns"): one collective statement, not seven.
+        if parts.len() < 2 || parts.len() > 3 || !parts.iter().all(names_someone) {
+            return vec![(a, b)];
+        }
+        parts
     }
 
     pub(super) fn has_entity(&self, a: usize, b: usize) -> bool {
