@@ -91,6 +91,8 @@ Examples:
   demarche subscribe --actor Lavrov --from 2h
   demarche subscribe --alerts --from beginning --no-follow --format json
   demarche subscribe --country RUS --kind warn -b kafka-1:9092 -X client.id=me
+  demarche subscribe --plover ACCUSE --actor-cameo RUS --target-cameo USA
+  demarche subscribe --cameo 11,12 --from 2h
   demarche subscribe --from 0:120,1:98 --limit 10";
 
 /// The broker flags every Kafka command takes, as in kcat and the Kafka tools.
@@ -239,6 +241,19 @@ pub struct SubscribeArgs {
     /// Least extractor confidence, 0 to 1.
     #[arg(long)]
     pub min_confidence: Option<f32>,
+    /// CAMEO event code prefix, 1 to 4 digits (repeatable or comma-separated): 11 selects 110 to 116
+    /// and 1121 to 1125, 112 selects 112 and 1121 to 1125.
+    #[arg(long = "cameo", value_name = "CODE", value_delimiter = ',')]
+    pub cameo: Vec<String>,
+    /// PLOVER event type (repeatable or comma-separated): ACCUSE, THREATEN, REQUEST, ... (case ignored).
+    #[arg(long = "plover", value_name = "TYPE", value_delimiter = ',')]
+    pub plover: Vec<String>,
+    /// CAMEO actor code prefix of the actor (repeatable or comma-separated): RUS, RUSGOV, IGOUNO.
+    #[arg(long = "actor-cameo", value_name = "CODE", value_delimiter = ',')]
+    pub actor_cameo: Vec<String>,
+    /// CAMEO actor code prefix of a target (repeatable or comma-separated); any target may match.
+    #[arg(long = "target-cameo", value_name = "CODE", value_delimiter = ',')]
+    pub target_cameo: Vec<String>,
     /// Where to start: latest (only new events), earliest (beginning), a duration ago
     /// (90s, 30m, 2h, 7d), an RFC 3339 time, or partition:offset pairs (0:120,1:98; partitions
     /// not listed from their beginning). With --group, only earliest or latest: where a group

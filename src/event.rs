@@ -56,6 +56,27 @@ pub struct Plover {
     pub context: Option<String>,
 }
 
+/// The sixteen PLOVER (2021) event types `codes.plover.event` may hold, in
+/// the order of the schema's enum (cooperation first, force last).
+pub const PLOVER_EVENTS: [&str; 16] = [
+    "AGREE",
+    "CONSULT",
+    "SUPPORT",
+    "CONCEDE",
+    "COOPERATE",
+    "AID",
+    "RETREAT",
+    "REQUEST",
+    "ACCUSE",
+    "REJECT",
+    "THREATEN",
+    "PROTEST",
+    "SANCTION",
+    "MOBILIZE",
+    "COERCE",
+    "ASSAULT",
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleRef {
     pub id: String,

@@ -1,5 +1,7 @@
 //! One readable line per event for a terminal:
-//! `date · actor (role, country) → targets · kind · claim`.
+//! `date · actor (role, country) → targets · kind · codes · claim`, where
+//! `codes` (the CAMEO event code and the PLOVER event type, `1123 ACCUSE`)
+//! appears only when the event is coded.
 //!
 //! Arabic text is printed as written: terminals that implement the Unicode
 //! bidirectional algorithm show it right to left; the line never reorders
@@ -69,11 +71,14 @@ pub fn line(e: &StatementEvent, claim_width: usize, style: Style) -> String {
     } else {
         format!(" → {}", e.targets.iter().map(|t| sanitize(&t.name)).collect::<Vec<_>>().join(", "))
     };
+    let codes: Vec<String> =
+        [e.codes.cameo.as_deref(), e.codes.plover.event.as_deref()].into_iter().flatten().map(sanitize).collect();
+    let codes = if codes.is_empty() { String::new() } else { format!(" · {d}{}{r}", codes.join(" ")) };
     // Sanitized before shortening, so a dropped control character does not cost a visible one.
     let claim = shorten(&sanitize(&e.claim.text), claim_width);
     let (fsi, pdi) = if style.terminal { ("\u{2068}", "\u{2069}") } else { ("", "") };
     format!(
-        "{d}{date}{r} · {b}{who}{r}{c}{targets}{r} · {y}{}{r} · {fsi}{claim}{pdi}{}",
+        "{d}{date}{r} · {b}{who}{r}{c}{targets}{r} · {y}{}{r}{codes} · {fsi}{claim}{pdi}{}",
         sanitize(e.claim.kind.as_str()),
         if e.headline { format!(" {d}[headline]{r}") } else { String::new() }
     )
@@ -113,6 +118,8 @@ mod tests {
         e.actor.country = Some("\x1b[2J".into());
         e.claim.text = format!("{HOSTILE} and more");
         e.date.value = Some("\x1b]0;title\x07".into());
+        e.codes.cameo = Some(format!("112{HOSTILE}"));
+        e.codes.plover.event = Some(HOSTILE.into());
         if let Some(t) = e.targets.first_mut() {
             t.name = HOSTILE.into();
         }
@@ -122,6 +129,27 @@ mod tests {
             no_controls(&body);
             assert!(line.contains("Evila[31mred"), "{line}");
         }
+    }
+
+    #[test]
+    fn codes_are_shown_when_the_event_is_coded() {
+        let mut e = event();
+        e.codes = Default::default();
+        let uncoded = line(&e, 500, Style::default());
+        let kind = e.claim.kind.as_str();
+        assert!(uncoded.contains(&format!(" · {kind} · {}", e.claim.text)), "{uncoded}");
+        e.codes.cameo = Some("1123".into());
+        e.codes.plover.event = Some("ACCUSE".into());
+        let coded = line(&e, 500, Style::default());
+        assert_eq!(coded, uncoded.replacen(&format!(" · {kind} · "), &format!(" · {kind} · 1123 ACCUSE · "), 1));
+        // Either code alone.
+        e.codes.plover.event = None;
+        assert!(line(&e, 500, Style::default()).contains(&format!(" · {kind} · 1123 · ")));
+        e.codes.cameo = None;
+        e.codes.plover.event = Some("ACCUSE".into());
+        assert!(line(&e, 500, Style::default()).contains(&format!(" · {kind} · ACCUSE · ")));
+        // Dimmed in colour.
+        assert!(line(&e, 500, Style { color: true, terminal: false }).contains("\x1b[2mACCUSE\x1b[0m"));
     }
 
     #[test]

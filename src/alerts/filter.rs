@@ -3,17 +3,22 @@
 //!
 //! `subscribe` filters the stream with one directly; every alert rule
 //! ([`super::rules`]) holds one. Compiling checks the criteria once (claim
-//! kinds known, country codes well formed, nothing blank) and brings names and
-//! keywords into the extractor's normal form; matching then normalises only
-//! the parts of an event a criterion looks at, once per event for all rules
-//! ([`super::view`]).
+//! kinds and PLOVER types known, country and CAMEO codes well formed, nothing
+//! blank) and brings names and keywords into the extractor's normal form;
+//! matching then normalises only the parts of an event a criterion looks at,
+//! once per event for all rules ([`super::view`]).
+//!
+//! CAMEO codes are hierarchical, so they are selected by prefix: `11` is
+//! every disapproval (110 to 116, and 1121 to 1125 under 112), `112` an
+//! accusation and its subtypes; `RUS` every Russian actor code (`RUSGOV`,
+//! `RUSMIL`). An event or entity whose code is null (not coded) never passes
+//! a code criterion.
 
 use serde::{Deserialize, Serialize};
 
 use super::view::{contains_words, phrase_form, word_form, EventView};
-use crate::event::{ClaimKind, StatementEvent, CLAIM_KINDS};
+use crate::event::{ClaimKind, StatementEvent, CLAIM_KINDS, PLOVER_EVENTS};
 
-/// A criterion that cannot be compiled into a [`Filter`].
 /// A criterion that cannot be compiled into a [`Filter`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FilterError {
@@ -25,6 +30,12 @@ pub enum FilterError {
     Blank { field: &'static str },
     #[error("`min_confidence` {0} is not between 0 and 1")]
     Confidence(f32),
+    #[error("`cameo`: {value:?} is not a CAMEO event code prefix (1 to 4 digits, such as \"11\" or \"112\")")]
+    CameoEvent { value: String },
+    #[error("unknown PLOVER event type {value:?} in `plover` (known types: {known})", known = PLOVER_EVENTS.join(", "))]
+    UnknownPlover { value: String },
+    #[error("`{field}`: {value:?} is not a CAMEO actor code prefix (letters only, such as \"RUS\", \"RUSGOV\" or \"IGOUNO\")")]
+    CameoActor { field: &'static str, value: String },
 }
 
 /// The criteria of a filter as written (in a rules file, or a `subscribe`
@@ -49,6 +60,15 @@ pub struct FilterSpec {
     pub languages: Vec<String>,
     /// The least extractor confidence accepted, inclusive.
     pub min_confidence: Option<f32>,
+    /// CAMEO event code prefixes (1 to 4 digits): `11` selects every 11x code (110 to 116, 1121 to 1125).
+    pub cameo: Vec<String>,
+    /// PLOVER event types, from [`PLOVER_EVENTS`] (case ignored).
+    pub plover: Vec<String>,
+    /// CAMEO actor code prefixes of the actor (letters, case ignored): `RUS`
+    /// selects `RUSGOV` and `RUSMIL`.
+    pub actor_cameo: Vec<String>,
+    /// CAMEO actor code prefixes, as for `actor_cameo`; any target may match.
+    pub target_cameo: Vec<String>,
 }
 
 /// One entry of `actors` or `targets`, compiled.
@@ -73,11 +93,18 @@ pub struct Filter {
     kinds: Vec<ClaimKind>,
     keywords: Vec<String>,
     languages: Vec<String>,
+    /// Digits only.
+    cameo: Vec<String>,
+    plover: Vec<&'static str>,
+    /// Upper-case ASCII letters only.
+    actor_cameo: Vec<String>,
+    target_cameo: Vec<String>,
 }
 
 impl Filter {
-    /// Checks and compiles the criteria: claim kinds must be known, country
-    /// codes three letters, no entry blank, `min_confidence` within 0..=1.
+    /// Checks and compiles the criteria: claim kinds and PLOVER types must be
+    /// known, country codes three letters, CAMEO event prefixes 1 to 4 digits,
+    /// CAMEO actor prefixes letters, no entry blank, `min_confidence` within 0..=1.
     pub fn new(spec: FilterSpec) -> Result<Filter, FilterError> {
         let names = |field: &'static str, list: &[String]| {
             list.iter()
@@ -141,6 +168,48 @@ impl Filter {
                 return Err(FilterError::Confidence(c));
             }
         }
+        let cameo = spec
+            .cameo
+            .iter()
+            .map(|c| {
+                let code = c.trim();
+                if code.is_empty() {
+                    Err(FilterError::Blank { field: "cameo" })
+                } else if code.len() <= 4 && code.bytes().all(|b| b.is_ascii_digit()) {
+                    Ok(code.to_string())
+                } else {
+                    Err(FilterError::CameoEvent { value: c.clone() })
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let plover = spec
+            .plover
+            .iter()
+            .map(|p| {
+                let p = p.trim();
+                if p.is_empty() {
+                    return Err(FilterError::Blank { field: "plover" });
+                }
+                PLOVER_EVENTS
+                    .into_iter()
+                    .find(|known| known.eq_ignore_ascii_case(p))
+                    .ok_or_else(|| FilterError::UnknownPlover { value: p.to_string() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let actor_codes = |field: &'static str, list: &[String]| {
+            list.iter()
+                .map(|s| {
+                    let code = s.trim();
+                    if code.is_empty() {
+                        Err(FilterError::Blank { field })
+                    } else if code.bytes().all(|b| b.is_ascii_alphabetic()) {
+                        Ok(code.to_ascii_uppercase())
+                    } else {
+                        Err(FilterError::CameoActor { field, value: s.clone() })
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
         Ok(Filter {
             actors: names("actors", &spec.actors)?,
             actor_countries: countries("actor_countries", &spec.actor_countries)?,
@@ -149,6 +218,10 @@ impl Filter {
             kinds,
             keywords,
             languages,
+            cameo,
+            plover,
+            actor_cameo: actor_codes("actor_cameo", &spec.actor_cameo)?,
+            target_cameo: actor_codes("target_cameo", &spec.target_cameo)?,
             spec,
         })
     }
@@ -168,6 +241,10 @@ impl Filter {
             && self.keywords.is_empty()
             && self.languages.is_empty()
             && self.spec.min_confidence.is_none()
+            && self.cameo.is_empty()
+            && self.plover.is_empty()
+            && self.actor_cameo.is_empty()
+            && self.target_cameo.is_empty()
     }
 
     pub fn matches(&self, e: &StatementEvent) -> bool {
@@ -194,6 +271,22 @@ impl Filter {
         }
         if !self.target_countries.is_empty()
             && !e.targets.iter().any(|t| in_codes(&self.target_countries, t.country.as_deref()))
+        {
+            return false;
+        }
+        if !self.cameo.is_empty() && !has_prefix(&self.cameo, e.codes.cameo.as_deref()) {
+            return false;
+        }
+        if !self.plover.is_empty()
+            && !e.codes.plover.event.as_deref().is_some_and(|p| self.plover.iter().any(|k| k.eq_ignore_ascii_case(p)))
+        {
+            return false;
+        }
+        if !self.actor_cameo.is_empty() && !has_prefix(&self.actor_cameo, e.actor.cameo.as_deref()) {
+            return false;
+        }
+        if !self.target_cameo.is_empty()
+            && !e.targets.iter().any(|t| has_prefix(&self.target_cameo, t.cameo.as_deref()))
         {
             return false;
         }
@@ -249,9 +342,17 @@ fn in_codes(codes: &[String], country: Option<&str>) -> bool {
     country.is_some_and(|c| codes.iter().any(|k| k.eq_ignore_ascii_case(c)))
 }
 
+/// True when `code` starts with one of `prefixes` (ASCII case ignored); a
+/// missing code has no prefix.
+fn has_prefix(prefixes: &[String], code: Option<&str>) -> bool {
+    code.is_some_and(|c| {
+        prefixes.iter().any(|p| c.len() >= p.len() && c.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arabic_event, event};
+    use super::super::fixtures::{arabic_event, coded_event, event};
     use super::*;
 
     fn filter(spec: FilterSpec) -> Filter {
@@ -413,6 +514,157 @@ mod tests {
     }
 
     #[test]
+    fn cameo_event_codes_match_by_prefix() {
+        let m =
+            |c: &[&str], e: &StatementEvent| filter(FilterSpec { cameo: strings(c), ..Default::default() }).matches(e);
+        let e = coded_event();
+        for hit in ["1", "11", "112", "1123", " 112 "] {
+            assert!(m(&[hit], &e), "{hit:?} is a prefix of 1123");
+        }
+        for miss in ["12", "113", "1124", "0112", "01"] {
+            assert!(!m(&[miss], &e), "{miss:?} is not a prefix of 1123");
+        }
+        assert!(m(&["13", "11"], &e), "any entry");
+        // `112` selects 112 itself and its subtypes, never 11 or 113.
+        let code = |c: &str| {
+            let mut e = coded_event();
+            e.codes.cameo = Some(c.into());
+            e
+        };
+        assert!(m(&["112"], &code("112")));
+        assert!(m(&["112"], &code("1125")));
+        assert!(!m(&["112"], &code("11")), "a shorter code is not selected by a longer prefix");
+        assert!(!m(&["112"], &code("113")));
+        assert!(m(&["01"], &code("010")), "a leading zero is part of the code");
+        assert!(!m(&["10"], &code("010")));
+    }
+
+    #[test]
+    fn plover_types_match_ignoring_case() {
+        let m =
+            |p: &[&str], e: &StatementEvent| filter(FilterSpec { plover: strings(p), ..Default::default() }).matches(e);
+        let e = coded_event();
+        assert!(m(&["ACCUSE"], &e));
+        assert!(m(&["accuse"], &e), "case ignored in the filter");
+        assert!(m(&["threaten", "Accuse"], &e), "any entry");
+        assert!(!m(&["THREATEN"], &e));
+        let mut lower = coded_event();
+        lower.codes.plover.event = Some("accuse".into());
+        assert!(m(&["ACCUSE"], &lower), "case ignored in the event");
+    }
+
+    #[test]
+    fn cameo_actor_codes_match_by_prefix_ignoring_case() {
+        let actor = |c: &[&str], e: &StatementEvent| {
+            filter(FilterSpec { actor_cameo: strings(c), ..Default::default() }).matches(e)
+        };
+        let target = |c: &[&str], e: &StatementEvent| {
+            filter(FilterSpec { target_cameo: strings(c), ..Default::default() }).matches(e)
+        };
+        let e = coded_event();
+        assert!(actor(&["RUS"], &e));
+        assert!(actor(&["rusgov"], &e), "lower case is accepted and normalised");
+        assert!(actor(&["CHN", "RUSGOV"], &e), "any entry");
+        assert!(!actor(&["RUSMIL"], &e));
+        assert!(!actor(&["GOV"], &e), "a prefix, not a part: the sector alone does not match");
+        assert!(!actor(&["USA"], &e), "a target's code is not the actor's");
+        assert!(target(&["USA"], &e), "the first target");
+        assert!(target(&["UKR"], &e), "the second target");
+        assert!(target(&["usagov"], &e));
+        assert!(!target(&["USAMIL"], &e));
+        assert!(!target(&["UKRGOV"], &e), "a longer prefix than the code");
+        assert!(!target(&["RUS"], &e), "the actor's code is not a target's");
+        let mut igo = coded_event();
+        igo.actor.cameo = Some("IGOUNO".into());
+        assert!(actor(&["IGO"], &igo) && actor(&["IGOUNO"], &igo));
+        assert!(!actor(&["IGONAT"], &igo));
+    }
+
+    #[test]
+    fn null_codes_never_match_a_code_criterion() {
+        // The uncoded event: every code null.
+        let e = event();
+        assert_eq!(e.codes, Default::default());
+        let specs = [
+            FilterSpec { cameo: strings(&["0", "1"]), ..Default::default() },
+            FilterSpec { plover: PLOVER_EVENTS.iter().map(|p| p.to_string()).collect(), ..Default::default() },
+            FilterSpec { actor_cameo: strings(&["RUS"]), ..Default::default() },
+            FilterSpec { target_cameo: strings(&["USA"]), ..Default::default() },
+        ];
+        for spec in specs {
+            let f = filter(spec);
+            assert!(!f.is_empty(), "{f:?}");
+            assert!(!f.matches(&e), "{:?}", f.spec());
+        }
+        // Coded elsewhere, not where the criterion looks.
+        let mut e = coded_event();
+        e.codes.plover.event = None;
+        assert!(!filter(FilterSpec { plover: strings(&["ACCUSE"]), ..Default::default() }).matches(&e));
+        assert!(filter(FilterSpec { cameo: strings(&["112"]), ..Default::default() }).matches(&e));
+        e.targets[0].cameo = None;
+        assert!(!filter(FilterSpec { target_cameo: strings(&["USA"]), ..Default::default() }).matches(&e));
+        e.targets.clear();
+        assert!(!filter(FilterSpec { target_cameo: strings(&["UKR"]), ..Default::default() }).matches(&e));
+    }
+
+    #[test]
+    fn code_criteria_combine_with_the_others() {
+        let spec = FilterSpec {
+            plover: strings(&["ACCUSE", "THREATEN"]),
+            cameo: strings(&["11", "13"]),
+            actor_cameo: strings(&["RUSGOV", "CHNGOV"]),
+            target_cameo: strings(&["USA"]),
+            kinds: strings(&["warn"]),
+            ..Default::default()
+        };
+        assert!(filter(spec.clone()).matches(&coded_event()));
+        let vetoes: [fn(&mut StatementEvent); 5] = [
+            |e| e.codes.plover.event = Some("REJECT".into()),
+            |e| e.codes.cameo = Some("120".into()),
+            |e| e.actor.cameo = Some("RUSMIL".into()),
+            |e| e.targets[0].cameo = Some("GBRGOV".into()),
+            |e| e.claim.kind = ClaimKind::Accuse,
+        ];
+        for (i, veto) in vetoes.iter().enumerate() {
+            let mut e = coded_event();
+            veto(&mut e);
+            assert!(!filter(spec.clone()).matches(&e), "criterion {i} should veto");
+        }
+    }
+
+    #[test]
+    fn bad_codes_are_rejected_with_clear_messages() {
+        let err = |spec: FilterSpec| Filter::new(spec).unwrap_err();
+        for bad in ["11a", "12345", "1.1", "-1", "١١"] {
+            let e = err(FilterSpec { cameo: strings(&["11", bad]), ..Default::default() });
+            assert_eq!(e, FilterError::CameoEvent { value: bad.into() });
+            let s = e.to_string();
+            assert!(s.starts_with(&format!("`cameo`: {bad:?} is not a CAMEO event code prefix (1 to 4 digits")), "{s}");
+        }
+        let e = err(FilterSpec { plover: strings(&["accuse", "accusation"]), ..Default::default() });
+        assert_eq!(e, FilterError::UnknownPlover { value: "accusation".into() });
+        let s = e.to_string();
+        assert!(s.starts_with("unknown PLOVER event type \"accusation\" in `plover`"), "{s}");
+        assert!(s.contains("AGREE, CONSULT, SUPPORT") && s.ends_with("COERCE, ASSAULT)"), "{s}");
+        for bad in ["RUS-GOV", "RU5", "US A", "روس"] {
+            assert_eq!(
+                err(FilterSpec { actor_cameo: strings(&[bad]), ..Default::default() }),
+                FilterError::CameoActor { field: "actor_cameo", value: bad.into() }
+            );
+        }
+        let s = err(FilterSpec { target_cameo: strings(&["USA", "U.S."]), ..Default::default() }).to_string();
+        assert!(s.starts_with("`target_cameo`: \"U.S.\" is not a CAMEO actor code prefix"), "{s}");
+        for (spec, field) in [
+            (FilterSpec { cameo: strings(&[" "]), ..Default::default() }, "cameo"),
+            (FilterSpec { plover: strings(&[""]), ..Default::default() }, "plover"),
+            (FilterSpec { actor_cameo: strings(&[""]), ..Default::default() }, "actor_cameo"),
+            (FilterSpec { target_cameo: strings(&["  "]), ..Default::default() }, "target_cameo"),
+        ] {
+            assert_eq!(err(spec), FilterError::Blank { field });
+        }
+    }
+
+    #[test]
     fn criteria_are_and_and_lists_are_or() {
         let spec = FilterSpec {
             actor_countries: strings(&["RUS", "CHN"]),
@@ -495,5 +747,11 @@ mod tests {
         assert!(e.contains("kind"), "{e}");
         let e = serde_json::from_str::<Filter>(r#"{"kinds": ["wrn"]}"#).unwrap_err().to_string();
         assert!(e.contains("wrn"), "{e}");
+        let f: Filter =
+            serde_json::from_str(r#"{"plover": ["accuse"], "actor_cameo": ["rus"], "cameo": ["11"]}"#).unwrap();
+        assert!(f.matches(&coded_event()) && !f.matches(&event()));
+        assert_eq!(f.spec().plover, ["accuse"], "the spec is kept as written");
+        let e = serde_json::from_str::<Filter>(r#"{"plover": ["SAY"]}"#).unwrap_err().to_string();
+        assert!(e.contains("SAY"), "{e}");
     }
 }

@@ -1,8 +1,8 @@
-//! Two statement events the filter and rule tests share.
+//! Statement events the filter and rule tests share.
 
 use crate::event::{
-    Actor, ArticleRef, Claim, ClaimKind, Cue, DateBasis, EntityKind, EventDate, Field, Precision, Resolution,
-    SentenceRef, StatementEvent, Target,
+    Actor, ArticleRef, Claim, ClaimKind, Codes, Cue, DateBasis, EntityKind, EventDate, Field, Plover, Precision,
+    Resolution, SentenceRef, StatementEvent, Target,
 };
 
 fn target(id: &str, name: &str, mention: &str, country: &str) -> Target {
@@ -82,5 +82,20 @@ pub(super) fn arabic_event() -> StatementEvent {
     e.claim.text = "الرد على التهديدات سيكون حاسماً وأن برنامجها النوويّ سلمي".into();
     e.claim.kind = ClaimKind::Threaten;
     e.targets = vec![target("ISR", "Israel", "الكيان الصهيوني", "ISR")];
+    e
+}
+
+/// [`event`] as the coder would code it: an accusation of aggression (CAMEO
+/// 1123, PLOVER ACCUSE) by the Russian government (`RUSGOV`) against the
+/// United States government (`USAGOV`) and Ukraine (`UKR`).
+pub(super) fn coded_event() -> StatementEvent {
+    let mut e = event();
+    e.codes = Codes {
+        cameo: Some("1123".into()),
+        plover: Plover { event: Some("ACCUSE".into()), mode: None, context: Some("military".into()) },
+    };
+    e.actor.cameo = Some("RUSGOV".into());
+    e.targets[0].cameo = Some("USAGOV".into());
+    e.targets[1].cameo = Some("UKR".into());
     e
 }

@@ -91,6 +91,14 @@ struct RuleEntry {
     languages: Vec<String>,
     #[serde(default)]
     min_confidence: Option<f32>,
+    #[serde(default)]
+    cameo: Vec<String>,
+    #[serde(default)]
+    plover: Vec<String>,
+    #[serde(default)]
+    actor_cameo: Vec<String>,
+    #[serde(default)]
+    target_cameo: Vec<String>,
 }
 
 /// A checked set of alert rules, in file order.
@@ -124,6 +132,10 @@ impl AlertRules {
                 keywords: r.keywords,
                 languages: r.languages,
                 min_confidence: r.min_confidence,
+                cameo: r.cameo,
+                plover: r.plover,
+                actor_cameo: r.actor_cameo,
+                target_cameo: r.target_cameo,
             };
             let filter = Filter::new(spec).map_err(|source| AlertsError::Filter {
                 file: name.to_string(),
@@ -204,7 +216,7 @@ pub fn alerts_for(rules: &AlertRules, e: &StatementEvent, matched_at: &str) -> V
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{arabic_event, event};
+    use super::super::fixtures::{arabic_event, coded_event, event};
     use super::*;
 
     const RULES: &str = r#"
@@ -276,6 +288,61 @@ mod tests {
         assert_eq!(json["severity"], "warning");
         assert_eq!(json["rule"], "nuclear");
         assert_eq!(serde_json::from_value::<Alert>(json).unwrap(), a[0]);
+    }
+
+    #[test]
+    fn rules_select_by_cameo_and_plover_codes() {
+        let text = r#"
+            [[rule]]
+            name = "government-accuses-us"
+            severity = "warning"
+            plover = ["accuse"]
+            actor_cameo = ["rusgov", "CHNGOV"]
+            target_cameo = ["USA"]
+
+            [[rule]]
+            name = "disapproval"
+            severity = "info"
+            cameo = ["11"]
+
+            [[rule]]
+            name = "threat-of-force"
+            severity = "critical"
+            cameo = ["138"]
+        "#;
+        let r = AlertRules::from_toml("codes.toml", text).unwrap();
+        assert_eq!(names(r.evaluate(&coded_event())), ["government-accuses-us", "disapproval"]);
+        assert_eq!(r.rules()[0].filter.spec().actor_cameo, ["rusgov", "CHNGOV"], "kept as written");
+        // Not coded yet: no code rule fires.
+        assert!(r.evaluate(&event()).next().is_none());
+        assert!(r.evaluate(&arabic_event()).next().is_none());
+        let mut e = coded_event();
+        e.codes.cameo = Some("1384".into());
+        e.codes.plover.event = Some("THREATEN".into());
+        assert_eq!(names(r.evaluate(&e)), ["threat-of-force"]);
+        // A code criterion alone is a criterion: the rule is not empty.
+        let one = "[[rule]]\nname = \"x\"\nseverity = \"info\"\ntarget_cameo = [\"IGO\"]\n";
+        assert_eq!(AlertRules::from_toml("one.toml", one).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_codes_in_a_rule_name_the_file_the_rule_and_the_value() {
+        let e = load_err("[[rule]]\nname = \"x\"\nseverity = \"info\"\nplover = [\"THREAT\"]\n");
+        assert!(
+            e.starts_with(
+                "bad.toml: rule \"x\": unknown PLOVER event type \"THREAT\" in `plover` (known types: AGREE,"
+            ),
+            "{e}"
+        );
+        let e = load_err("[[rule]]\nname = \"x\"\nseverity = \"info\"\ncameo = [\"11x\"]\n");
+        assert!(e.starts_with("bad.toml: rule \"x\": `cameo`: \"11x\" is not a CAMEO event code prefix"), "{e}");
+        let e = load_err("[[rule]]\nname = \"x\"\nseverity = \"info\"\nactor_cameo = [\"RUS GOV\"]\n");
+        assert!(e.starts_with("bad.toml: rule \"x\": `actor_cameo`: \"RUS GOV\""), "{e}");
+        // A number is refused, not read as a code: 010 would lose its zero.
+        let e = load_err("[[rule]]\nname = \"x\"\nseverity = \"info\"\ncameo = [112]\n");
+        assert!(e.starts_with("bad.toml: ") && e.contains("expected a string"), "{e}");
+        let e = load_err("[[rule]]\nname = \"x\"\nseverity = \"info\"\nplover_event = [\"ACCUSE\"]\n");
+        assert!(e.contains("unknown field `plover_event`"), "{e}");
     }
 
     const PINNED_ALERT_ID: &str = "6b8c8ede-710a-54a7-8827-4e7ce5228f3b";

@@ -3,8 +3,8 @@
 
 use demarche::alerts::{alerts_for, AlertRules, Severity};
 use demarche::event::{
-    Actor, ArticleRef, Claim, Cue, DateBasis, EntityKind, EventDate, Field, Precision, Resolution, SentenceRef,
-    StatementEvent, Target,
+    Actor, ArticleRef, Claim, Codes, Cue, DateBasis, EntityKind, EventDate, Field, Plover, Precision, Resolution,
+    SentenceRef, StatementEvent, Target,
 };
 
 const PATH: &str = "config/alerts.toml";
@@ -101,6 +101,33 @@ fn egypt_announces_ceasefire() -> StatementEvent {
     )
 }
 
+/// `e` as the coder would code it: a CAMEO event code, a PLOVER event type,
+/// the actor's CAMEO code and each target's, in order.
+fn coded(mut e: StatementEvent, cameo: &str, plover: &str, actor: &str, targets: &[&str]) -> StatementEvent {
+    e.codes = Codes {
+        cameo: Some(cameo.to_string()),
+        plover: Plover { event: Some(plover.to_string()), mode: None, context: None },
+    };
+    e.actor.cameo = Some(actor.to_string());
+    for (t, code) in e.targets.iter_mut().zip(targets) {
+        t.cameo = Some(code.to_string());
+    }
+    e
+}
+
+/// The Russian foreign ministry accuses Washington of aggression (CAMEO 1123).
+fn russia_accuses_usa() -> StatementEvent {
+    let e = event(
+        "0f6a4c0e-3d7b-5a51-9f42-1c2d3e4f5a65",
+        "en",
+        country("RUS", "Russia", "Moscow"),
+        ("accused", "accuse"),
+        ("Washington of arming the aggressor", "accuse"),
+        &[country("USA", "United States", "Washington")],
+    );
+    coded(e, "1123", "ACCUSE", "RUSGOV", &["USAGOV"])
+}
+
 fn matched(rules: &AlertRules, e: &StatementEvent) -> Vec<String> {
     rules.evaluate(e).map(|r| r.name.clone()).collect()
 }
@@ -121,6 +148,8 @@ fn shipped_rules_are_valid_and_guarded_by_confidence() {
         "nuclear-threat",
         "sanctions-announced",
         "diplomatic-rupture",
+        "government-accuses-us",
+        "threat-of-force",
     ] {
         assert!(rules.rules().iter().any(|r| r.name == name), "no rule {name:?}");
     }
@@ -170,6 +199,63 @@ fn arabic_ceasefire_and_rupture_keywords_match() {
 fn uncertain_events_raise_nothing() {
     let rules = rules();
     for mut e in [iran_threatens_usa(), egypt_announces_ceasefire()] {
+        e.confidence = 0.4;
+        assert!(matched(&rules, &e).is_empty(), "{:?}", e.claim.text);
+    }
+}
+
+#[test]
+fn a_government_accusing_the_us_is_selected_by_its_codes() {
+    let rules = rules();
+    // The claim-kind rule and the coded rule both see it.
+    assert_eq!(matched(&rules, &russia_accuses_usa()), ["accusation-watch-list", "government-accuses-us"]);
+    // Not a government (the military), or not against the United States.
+    let mut e = russia_accuses_usa();
+    e.actor.cameo = Some("RUSMIL".to_string());
+    assert_eq!(matched(&rules, &e), ["accusation-watch-list"]);
+    let mut e = russia_accuses_usa();
+    e.targets[0].cameo = Some("GBRGOV".to_string());
+    assert_eq!(matched(&rules, &e), ["accusation-watch-list"]);
+    // Coded as something else than an accusation.
+    let mut e = russia_accuses_usa();
+    e.codes.plover.event = Some("REJECT".to_string());
+    assert_eq!(matched(&rules, &e), ["accusation-watch-list"]);
+    // An accusation the claim kinds missed (coded from the statement as a whole):
+    // only the coded rule sees it.
+    let mut e = russia_accuses_usa();
+    e.claim.kind = "say".parse().unwrap();
+    assert_eq!(matched(&rules, &e), ["government-accuses-us"]);
+    let alerts = alerts_for(&rules, &e, "2024-05-02T08:00:03Z");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].severity, Severity::Warning);
+}
+
+#[test]
+fn a_coded_threat_of_force_is_critical() {
+    let rules = rules();
+    let e = coded(iran_threatens_usa(), "1384", "THREATEN", "IRNGOV", &["USAGOV"]);
+    assert_eq!(matched(&rules, &e), ["threat-against-state", "nuclear-threat", "threat-of-force"]);
+    assert!(alerts_for(&rules, &e, "2024-05-02T08:00:03Z").iter().all(|a| a.severity == Severity::Critical));
+    // A threat without force (CAMEO 132, sanctions) is not a threat of force.
+    let e = coded(iran_threatens_usa(), "132", "THREATEN", "IRNGOV", &["USAGOV"]);
+    assert_eq!(matched(&rules, &e), ["threat-against-state", "nuclear-threat"]);
+}
+
+#[test]
+fn uncoded_events_raise_no_coded_alert() {
+    let rules = rules();
+    let mut e = russia_accuses_usa();
+    e.codes = Codes::default();
+    e.actor.cameo = None;
+    e.targets[0].cameo = None;
+    assert_eq!(matched(&rules, &e), ["accusation-watch-list"]);
+}
+
+#[test]
+fn uncertain_coded_events_raise_nothing() {
+    let rules = rules();
+    let threat = coded(iran_threatens_usa(), "1384", "THREATEN", "IRNGOV", &["USAGOV"]);
+    for mut e in [russia_accuses_usa(), threat] {
         e.confidence = 0.4;
         assert!(matched(&rules, &e).is_empty(), "{:?}", e.claim.text);
     }

@@ -261,6 +261,20 @@ fn claim_kinds_match_the_extractor() {
     assert_eq!(kinds, demarche::event::CLAIM_KINDS.to_vec());
 }
 
+/// The PLOVER event types filters and rules accept are exactly those the
+/// schema allows (its enum, less the null).
+#[test]
+fn plover_events_match_the_schema() {
+    let s = schema(EVENT_SCHEMA);
+    let events: Vec<&str> = s["properties"]["codes"]["properties"]["plover"]["properties"]["event"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    assert_eq!(events, demarche::event::PLOVER_EVENTS.to_vec());
+}
+
 #[test]
 fn handwritten_event_validates_and_mutations_do_not() {
     let good = event_fixture();

@@ -131,6 +131,10 @@ impl Request {
             keywords: args.keywords.clone(),
             languages: args.languages.clone(),
             min_confidence: args.min_confidence,
+            cameo: args.cameo.clone(),
+            plover: args.plover.clone(),
+            actor_cameo: args.actor_cameo.clone(),
+            target_cameo: args.target_cameo.clone(),
         })
         .map_err(ArgsError::Filter)?;
         let start =
@@ -236,6 +240,66 @@ mod tests {
         let forced =
             Request::from_args(&args(&["--color", "always"]), &cfg, Terminal { is_tty: false, no_color: true });
         assert_eq!(forced.unwrap().format, Format::Pretty { color: true, terminal: false });
+    }
+
+    #[test]
+    fn code_flags_are_repeatable_or_comma_separated() {
+        let cfg = Config::load_with_env(None, Vec::new()).unwrap();
+        let flags = [
+            "--cameo",
+            "11",
+            "--cameo",
+            "12,13",
+            "--plover",
+            "accuse,THREATEN",
+            "--actor-cameo",
+            "rus",
+            "--actor-cameo",
+            "IGOUNO",
+            "--target-cameo",
+            "USA",
+        ];
+        let r = Request::from_args(&args(&flags), &cfg, TTY).unwrap();
+        let spec = r.filter.spec();
+        assert_eq!(spec.cameo, ["11", "12", "13"]);
+        assert_eq!(spec.plover, ["accuse", "THREATEN"]);
+        assert_eq!(spec.actor_cameo, ["rus", "IGOUNO"]);
+        assert_eq!(spec.target_cameo, ["USA"]);
+        assert!(!r.filter.is_empty());
+        // The README's example, and no code flag at all.
+        let r = Request::from_args(
+            &args(&["--plover", "ACCUSE", "--actor-cameo", "RUS", "--target-cameo", "USA"]),
+            &cfg,
+            TTY,
+        )
+        .unwrap();
+        assert_eq!(r.filter.spec().plover, ["ACCUSE"]);
+        let none = Request::from_args(&args(&[]), &cfg, TTY).unwrap();
+        let spec = none.filter.spec();
+        assert!(spec.cameo.is_empty() && spec.plover.is_empty() && spec.actor_cameo.is_empty());
+        assert!(spec.target_cameo.is_empty() && none.filter.is_empty());
+    }
+
+    #[test]
+    fn bad_code_flags_are_refused_naming_the_value() {
+        let cfg = Config::load_with_env(None, Vec::new()).unwrap();
+        let refused = |flags: &[&str]| match Request::from_args(&args(flags), &cfg, TTY).unwrap_err() {
+            ArgsError::Filter(e) => e,
+            e => panic!("{e:?}"),
+        };
+        assert_eq!(refused(&["--cameo", "11,1a"]), FilterError::CameoEvent { value: "1a".into() });
+        assert_eq!(refused(&["--plover", "blame"]), FilterError::UnknownPlover { value: "blame".into() });
+        assert!(refused(&["--plover", "blame"]).to_string().contains("(known types: AGREE,"));
+        assert_eq!(
+            refused(&["--actor-cameo", "RUS1"]),
+            FilterError::CameoActor { field: "actor_cameo", value: "RUS1".into() }
+        );
+        assert_eq!(
+            refused(&["--target-cameo", "U.S."]),
+            FilterError::CameoActor { field: "target_cameo", value: "U.S.".into() }
+        );
+        // A trailing comma leaves an empty entry, which is refused rather than ignored.
+        assert_eq!(refused(&["--cameo", "11,"]), FilterError::Blank { field: "cameo" });
     }
 
     #[test]
