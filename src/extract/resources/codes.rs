@@ -17,27 +17,8 @@ use serde::Deserialize;
 use super::gazetteer::ROLES;
 use super::lexicon::claim_kind;
 use super::{DataFile, PhraseMatcher, ResourceError, Resources};
-use crate::event::{ClaimKind, Plover};
+use crate::event::{ClaimKind, Plover, PLOVER_EVENTS};
 
-/// The PLOVER event types a row may name (the schema's `codes.plover.event` enum).
-pub const PLOVER_EVENTS: [&str; 16] = [
-    "AGREE",
-    "CONSULT",
-    "SUPPORT",
-    "CONCEDE",
-    "COOPERATE",
-    "AID",
-    "RETREAT",
-    "REQUEST",
-    "ACCUSE",
-    "REJECT",
-    "THREATEN",
-    "PROTEST",
-    "SANCTION",
-    "MOBILIZE",
-    "COERCE",
-    "ASSAULT",
-];
 
 /// Claims longer than this are coded from their first tokens only: what a
 /// statement is (an appeal, a refusal) shows early, and coding stays cheap.
