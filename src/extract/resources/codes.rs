@@ -19,7 +19,6 @@ use super::lexicon::claim_kind;
 use super::{DataFile, PhraseMatcher, ResourceError, Resources};
 use crate::event::{ClaimKind, Plover, PLOVER_EVENTS};
 
-
 /// Claims longer than this are coded from their first tokens only: what a
 /// statement is (an appeal, a refusal) shows early, and coding stays cheap.
 pub const CLAIM_TOKENS: usize = 80;
