@@ -153,6 +153,7 @@ impl Extractor {
         let Scope { article, d, field, .. } = *scope;
         let ci = CharIndex::new(d.text);
         let mut discourse = Discourse::default();
+        let mut spoken: std::collections::HashSet<((usize, usize), String)> = Default::default();
         for c in &cands {
             // A carried Arabic speaker with no complement of its own is more often an
             // idiom («ولفت نظر الحكومة») than a statement.
@@ -172,6 +173,12 @@ impl Extractor {
             let Some(actor) = self.resolve_actor(scope, c, &discourse) else {
                 continue;
             };
+            // Two listed speakers resolving to one actor ("Hamas and its leader" with the
+            // leader unknown) are one statement: a cue has one event per actor.
+            let actor_key = actor.identity.id.clone().unwrap_or_else(|| actor.identity.name.clone());
+            if !spoken.insert((c.cue, actor_key.clone())) {
+                continue;
+            }
             discourse.sentence_actor = Some((c.sentence, actor.identity.clone(), actor.resolution));
             let cue_def = &self.res.cue_defs[c.cue_id as usize];
             let kind = kinds::claim_kind(&self.res, d, c.cue, c.claim, cue_def.kind);
@@ -191,7 +198,6 @@ impl Extractor {
                 [ci.at(x), ci.at(y)]
             };
             let cue_span = span(c.cue.0, c.cue.1);
-            let actor_key = actor.identity.id.clone().unwrap_or_else(|| actor.identity.name.clone());
             let s = &d.layout.sentences[c.sentence];
             let mention = actor.mention.map(|(a, b)| (d.slice(a, b).to_string(), span(a, b)));
             let confidence = self.confidence(c, &actor);

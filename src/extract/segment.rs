@@ -180,12 +180,30 @@ fn split_sentences(
             i = j;
             continue;
         }
+        // "…in the U.S. He says…": a dotted abbreviation keeps its period, so the sentence
+        // ends there only when what follows opens a sentence (a pronoun, an article).
+        if tok.kind == TokenKind::Word
+            && t.norm(i).ends_with('.')
+            && quote_of[i].is_none()
+            && i + 1 < b
+            && t.toks[i + 1].capitalised
+            && SENTENCE_OPENERS.contains(&t.norm(i + 1))
+        {
+            out.push(Sentence { start: s0, end: i + 1, paragraph });
+            s0 = i + 1;
+        }
         i += 1;
     }
     if s0 < b {
         out.push(Sentence { start: s0, end: b, paragraph });
     }
 }
+
+/// Capitalised words that open a sentence and never continue a name ("U.S. He", not "U.S. President").
+const SENTENCE_OPENERS: &[&str] = &[
+    "he", "she", "they", "it", "we", "i", "the", "this", "that", "but", "his", "her", "their", "its", "there", "a",
+    "an",
+];
 
 fn is_abbreviation(t: &Tokens, i: usize) -> bool {
     if t.norm(i) != "." || i == 0 {
@@ -215,6 +233,9 @@ mod tests {
     fn english_sentences_respect_abbreviations_and_quotes() {
         let s = sentences("Mr. Putin met the U.S. envoy. \"We agree. We hope,\" he said. Done!");
         assert_eq!(s, vec!["Mr. Putin met the U.S. envoy.", "\"We agree. We hope,\" he said.", "Done!"]);
+        // A sentence ending on a dotted abbreviation ends there when a pronoun or article follows.
+        let s = sentences("He blamed the U.S. He says more. Talks with the U.S. President went on.");
+        assert_eq!(s, vec!["He blamed the U.S.", "He says more.", "Talks with the U.S. President went on."]);
     }
 
     #[test]
