@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::common::copy_dir;
+
 const ARTICLE: &str = r#"{"id":"cli-1","lang":"en","published_at":"2024-03-04T09:00:00Z","title":"Talks","body":"The French foreign minister said on Monday that the negotiations in Geneva would resume next week."}"#;
 
 /// The built-in data's fingerprint, from the files the tests run beside.
@@ -41,19 +43,7 @@ fn extractors(out: &Path) -> Vec<String> {
 
 /// A copy of data/ under `to`; `edit` appends a comment, which changes the fingerprint only.
 fn copy_data(to: &Path, edit: Option<&str>) -> String {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let p = e.unwrap().path();
-            let dest = to.join(p.file_name().unwrap());
-            if p.is_dir() {
-                copy(&p, &dest)
-            } else {
-                std::fs::copy(&p, &dest).unwrap();
-            }
-        }
-    }
-    copy(Path::new("data"), to);
+    copy_dir(Path::new("data"), to);
     if let Some(note) = edit {
         let f = to.join("gazetteer/countries.toml");
         let text = std::fs::read_to_string(&f).unwrap();

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::common::default_pipeline;
+use crate::common::{copy_dir, default_pipeline};
 use demarche::article::{Article, Limits};
 use demarche::event::StatementEvent;
 
@@ -136,20 +136,8 @@ fn the_self_made_set_is_coded_above_its_floor() {
 
 /// A copy of data/ to break one file of.
 fn data_copy() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let p = e.unwrap().path();
-            let dest = to.join(p.file_name().unwrap());
-            if p.is_dir() {
-                copy(&p, &dest);
-            } else {
-                std::fs::copy(&p, &dest).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy(Path::new("data"), dir.path());
+    copy_dir(Path::new("data"), dir.path());
     dir
 }
 

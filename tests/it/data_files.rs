@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::default_pipeline;
+use crate::common::{copy_dir, default_pipeline};
 use demarche::article::{Article, Limits};
 use demarche::event::StatementEvent;
 
@@ -133,17 +133,4 @@ fn events_name_the_data_they_were_extracted_with() {
         &events("en", "2016-05-03", "Russian Foreign Minister Sergei Lavrov said on Monday that talks would resume.")
             [0];
     assert_eq!(e.extractor, format!("{}+data.{a}", demarche::event::extractor_version()));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let p = entry.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }

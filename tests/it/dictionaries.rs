@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::shared_dir;
+use crate::common::{copy_dir, shared_dir};
 use demarche::article::{Article, Limits};
 use demarche::dictionaries::Importer;
 use demarche::extract::Extractor;
@@ -157,17 +157,4 @@ fn every_shared_actor_dictionary_imports_and_loads() {
     std::fs::write(dir.path().join("gazetteer/phoenix.toml"), &out.toml).unwrap();
     let res = demarche::resources_dir::load(dir.path()).expect("the imported Phoenix gazetteer loads");
     assert!(res.persons.len() >= 10_000);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let p = entry.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
