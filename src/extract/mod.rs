@@ -173,6 +173,22 @@ impl Extractor {
             let Some(actor) = self.resolve_actor(scope, c, &discourse) else {
                 continue;
             };
+            // A news outlet carrying a speaker's words is the channel, not a second actor:
+            // "Lavrov said the talks were useful, TASS reported" is Lavrov's statement only.
+            // An outlet's own account ("the ceasefire is holding, the Post reports") stays.
+            let carries_speaker = !d.cues_in(c.claim.0, c.claim.1).is_empty()
+                || (c.claim.0..c.claim.1).any(|i| matches!(d.ent(i).map(|m| m.value), Some(Hit::Person(_))));
+            if carries_speaker
+                && actor.identity.kind == event::EntityKind::Organization
+                && actor
+                    .identity
+                    .id
+                    .as_ref()
+                    .and_then(|id| self.res.org_index.get(id))
+                    .is_some_and(|&o| self.res.orgs[o as usize].kind == event::OrgKind::Media)
+            {
+                continue;
+            }
             // Two listed speakers resolving to one actor ("Hamas and its leader" with the
             // leader unknown) are one statement: a cue has one event per actor.
             let actor_key = actor.identity.id.clone().unwrap_or_else(|| actor.identity.name.clone());

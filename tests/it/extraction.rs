@@ -306,3 +306,28 @@ fn arabic_objects_open_after_a_complete_subject() {
     assert_eq!(e.actor.id.as_deref(), Some("SAU"));
     assert_eq!(target_names(e), ["Iran"]);
 }
+
+/// The channel is not the actor: a speaker quoted by an agency has the statement,
+/// and the agency carrying it gives no second event.
+#[test]
+fn a_channel_quoting_a_speaker_gives_the_speaker() {
+    let ev = extract("en", "2017-05-03", None, "TASS quoted Lavrov as saying that the talks would resume.");
+    assert_eq!(body(&ev).len(), 1, "{ev:#?}");
+    assert_eq!(body(&ev)[0].actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(body(&ev)[0].claim.text, "that the talks would resume");
+    let ev = extract(
+        "ar",
+        "2017-05-03",
+        None,
+        "ونقلت وكالة الأنباء عن وزير الخارجية الروسي سيرغي لافروف قوله إن الهدنة صامدة.",
+    );
+    assert_eq!(body(&ev).len(), 1, "{ev:#?}");
+    assert_eq!(body(&ev)[0].actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(body(&ev)[0].claim.text, "إن الهدنة صامدة");
+    // Bare «نقل» is "moved", not a cue.
+    assert!(body(&extract("ar", "2017-05-03", None, "وتم نقل الجثث إلى المدينة.")).is_empty());
+    let ev = extract("en", "2017-05-03", None, "Sergei Lavrov said the talks were useful, TASS reported.");
+    let actors: Vec<_> = body(&ev).iter().map(|e| e.actor.name.clone()).collect();
+    assert_eq!(actors, ["Sergei Lavrov"]);
+    assert!(body(&extract("en", "2017-05-03", None, "State media said the talks would resume.")).is_empty());
+}

@@ -85,6 +85,10 @@ impl Doc<'_> {
             return None;
         }
         let arabic = self.t.toks[cs].script == Script::Arabic;
+        // "as saying" belongs to "X quoted Y as saying", read with "quoted".
+        if !arabic && cs > s.start && self.norm(cs - 1) == "as" && self.norm(cs).starts_with("saying") {
+            return None;
+        }
         // An English gerund after a comma continues the previous statement: "..., saying".
         let participle =
             cue.participle || (!arabic && self.norm(cs).ends_with("ing") && cs > s.start && self.joins_clauses(cs - 1));
@@ -108,6 +112,15 @@ impl Doc<'_> {
 
         if cue.frame == Frame::Source {
             return self.analyse_source(cand, s, clause_end);
+        }
+        // "TASS quoted Lavrov as saying…", «ونقل التلفزيون عن المعلم قوله إن…»: the
+        // channel names the speaker; the speaker is the actor.
+        if let Some(c) = self.quoted_speaker(&mut cand, s, clause_end, arabic) {
+            return Some(c);
+        }
+        // Bare «نقل» is a cue only as «نقل X عن Y» (it is also "moved": «نقل الجثث»).
+        if arabic && cue.lemma == "quote" {
+            return None;
         }
 
         // --- the actor phrase after the cue (verb-first Arabic, inverted English) ---
@@ -240,6 +253,55 @@ impl Doc<'_> {
             return None;
         }
         Some(cand)
+    }
+
+    /// A channel quoting a named speaker: "X quoted Y as saying (that) …" and
+    /// «نقل X عن Y (قوله) إن …». The actor is Y, the claim what follows.
+    fn quoted_speaker(&self, cand: &mut Candidate, s: &Sentence, clause_end: usize, arabic: bool) -> Option<Candidate> {
+        let (cs, ce) = cand.cue;
+        let verb = self.norm(cs).trim_start_matches(['و', 'ف']);
+        // The speaker's phrase and where its words start.
+        let ((a, b), after) = if arabic {
+            if !matches!(verb, "نقل" | "نقلت" | "ينقل" | "تنقل") {
+                return None;
+            }
+            // The channel, then «عن», then the speaker.
+            let (_, b) = self.np_forward(ce, clause_end)?;
+            if self.norm(b) != "عن" {
+                return None;
+            }
+            let (a, mut e) = self.np_forward(b + 1, clause_end)?;
+            let after = e;
+            // «عن المعلم قوله»: «قوله» introduces the words, it is not the speaker's name.
+            while e > a + 1 && self.phrase(&self.res.words.skippable, e - 1).is_some_and(|m| m.end == e) {
+                e -= 1;
+            }
+            ((a, e), after)
+        } else {
+            if !matches!(verb, "quoted" | "quotes" | "quoting" | "cited" | "cites" | "citing") {
+                return None;
+            }
+            let speaker = self.np_forward(ce, clause_end)?;
+            let b = speaker.1;
+            if self.norm(b) != "as" || !matches!(self.norm(b + 1), "saying" | "telling" | "stating" | "writing") {
+                return None;
+            }
+            (speaker, b + 2)
+        };
+        // English names have capitals; Arabic has none, so any phrase after «عن» stands.
+        if !arabic && !self.has_entity(a, b) && !(a..b).any(|x| self.t.toks[x].capitalised) {
+            return None;
+        }
+        // «قوله», "as saying": skipped before the complement.
+        let k = self.skip_adverbials(after, clause_end);
+        let (x, y, q) = self.complement(k, s, clause_end).or_else(|| {
+            let end = self.trim_end(k, clause_end);
+            (end > k + 1).then_some((k, end, false))
+        })?;
+        cand.actor = ActorSlot::Phrase { start: a, end: b };
+        cand.claim = (x, y);
+        cand.quote = q;
+        Some(cand.clone())
     }
 
     /// "according to X, claim" / "claim, according to X" / «حسب X».
