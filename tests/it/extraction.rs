@@ -331,3 +331,12 @@ fn a_channel_quoting_a_speaker_gives_the_speaker() {
     assert_eq!(actors, ["Sergei Lavrov"]);
     assert!(body(&extract("en", "2017-05-03", None, "State media said the talks would resume.")).is_empty());
 }
+
+/// A relative clause between subject and cue describes the subject, even when it holds a cue word.
+#[test]
+fn a_relative_clause_does_not_hide_the_subject() {
+    let ev = extract("en", "2017-05-03", None, "Trump, who has vowed to tear up the deal, said Iran was cheating.");
+    let e = by_cue(&ev, "said");
+    assert_eq!(e.actor.name, "Donald Trump");
+    assert_eq!(e.claim.text, "Iran was cheating");
+}

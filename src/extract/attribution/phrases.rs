@@ -342,11 +342,15 @@ impl Doc<'_> {
                     // The segment may describe the subject ("a senior fellow at SAIS",
                     // "interviewed on Fox News"), but holds no statement of its own.
                     let named = self.has_entity(a, b) || (a..b).any(|x| self.t.toks[x].capitalised);
-                    let inner_ok = (inner.0..inner.1).all(|x| {
-                        (named || !self.layout.in_quote(x))
-                            && (self.layout.in_quote(x) || self.cue_at(x).is_none())
-                            && self.is_complementizer(x).is_none()
-                    });
+                    // A relative clause ("Trump, who has vowed to…, said") describes the subject;
+                    // a cue in it is a statement of its own, read by its own cue.
+                    let relative = matches!(self.norm(inner.0), "who" | "whose" | "which");
+                    let inner_ok = relative
+                        || (inner.0..inner.1).all(|x| {
+                            (named || !self.layout.in_quote(x))
+                                && (self.layout.in_quote(x) || self.cue_at(x).is_none())
+                                && self.is_complementizer(x).is_none()
+                        });
                     if inner_ok && named {
                         return Some((self.after_topic_marker(a, j - 1), j - 1));
                     }
