@@ -267,7 +267,7 @@ impl Doc<'_> {
             }
             // The channel, then «عن», then the speaker.
             let (_, b) = self.np_forward(ce, clause_end)?;
-            if self.norm(b) != "عن" {
+            if b >= clause_end || self.norm(b) != "عن" {
                 return None;
             }
             let (a, mut e) = self.np_forward(b + 1, clause_end)?;
@@ -283,7 +283,10 @@ impl Doc<'_> {
             }
             let speaker = self.np_forward(ce, clause_end)?;
             let b = speaker.1;
-            if self.norm(b) != "as" || !matches!(self.norm(b + 1), "saying" | "telling" | "stating" | "writing") {
+            if b + 1 >= clause_end
+                || self.norm(b) != "as"
+                || !matches!(self.norm(b + 1), "saying" | "telling" | "stating" | "writing")
+            {
                 return None;
             }
             (speaker, b + 2)
