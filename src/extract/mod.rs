@@ -176,16 +176,17 @@ impl Extractor {
             // A news outlet carrying a speaker's words is the channel, not a second actor:
             // "Lavrov said the talks were useful, TASS reported" is Lavrov's statement only.
             // An outlet's own account ("the ceasefire is holding, the Post reports") stays.
-            let carries_speaker = !d.cues_in(c.claim.0, c.claim.1).is_empty()
-                || (c.claim.0..c.claim.1).any(|i| matches!(d.ent(i).map(|m| m.value), Some(Hit::Person(_))));
-            if carries_speaker
-                && actor.identity.kind == event::EntityKind::Organization
+            let is_outlet = actor.identity.kind == event::EntityKind::Organization
                 && actor
                     .identity
                     .id
                     .as_ref()
                     .and_then(|id| self.res.org_index.get(id))
-                    .is_some_and(|&o| self.res.orgs[o as usize].kind == event::OrgKind::Media)
+                    .is_some_and(|&o| self.res.orgs[o as usize].kind == event::OrgKind::Media);
+            // Only an outlet's claim is scanned for a speaker: this runs for every candidate.
+            if is_outlet
+                && (!d.cues_in(c.claim.0, c.claim.1).is_empty()
+                    || (c.claim.0..c.claim.1).any(|i| matches!(d.ent(i).map(|m| m.value), Some(Hit::Person(_)))))
             {
                 continue;
             }
