@@ -140,9 +140,14 @@ fn find_quotes(t: &Tokens, a: usize, b: usize, quotes: &mut Vec<Quote>, quote_of
         }
     }
     // The outermost unclosed quotation runs to the end of the paragraph; the
-    // marks opened inside it are taken as part of its text.
+    // marks opened inside it are taken as part of its text. A paragraph that
+    // opens with an unclosed quotation is the convention for a quote continued
+    // in the next paragraph; one opened after the paragraph's first words
+    // (`قال كيري: «…`) is a stray mark, and its quotation ends with its first
+    // sentence so that one stray mark does not swallow the narrative after it.
     if let Some(&(o, _)) = stack.first() {
-        quotes.push(Quote { open: o, close: b, closed: false });
+        let close = if o > a { stray_quote_end(t, o, b, &quotes[first..]).unwrap_or(b) } else { b };
+        quotes.push(Quote { open: o, close, closed: false });
     }
     // Outer quotations first so that inner ones overwrite them.
     quotes[first..].sort_by_key(|q| (q.open, std::cmp::Reverse(q.close)));
@@ -151,6 +156,18 @@ fn find_quotes(t: &Tokens, a: usize, b: usize, quotes: &mut Vec<Quote>, quote_of
             *slot = Some(qi as u32);
         }
     }
+}
+
+/// The first sentence end inside a stray quotation opened at `o` (outside the
+/// closed quotations nested in it) that has words after it in the paragraph.
+fn stray_quote_end(t: &Tokens, o: usize, b: usize, closed: &[Quote]) -> Option<usize> {
+    (o + 2..b).find(|&i| {
+        t.toks[i].kind == TokenKind::Punct
+            && matches!(t.norm(i), "." | "!" | "?" | "؟")
+            && !is_abbreviation(t, i)
+            && !closed.iter().any(|q| q.open < i && i < q.close)
+            && (i + 1..b).any(|j| t.toks[j].kind == TokenKind::Word)
+    })
 }
 
 fn split_sentences(
@@ -251,6 +268,25 @@ mod tests {
         let l = layout(&t);
         assert_eq!(l.quotes.len(), 1);
         assert!(!l.quotes[0].closed);
+        assert_eq!(l.sentences.len(), 2);
+    }
+
+    #[test]
+    fn stray_quote_mid_paragraph_ends_with_its_first_sentence() {
+        // Opened after the paragraph's first words and never closed: the
+        // narrative after the quoted sentence is not part of the quotation.
+        let text = "قال كيري: «نعرف أن الأمر صعب. كما عقد الوزير اجتماعا.";
+        let t = tokenize(text);
+        let l = layout(&t);
+        assert_eq!(l.quotes.len(), 1);
+        let q = l.quotes[0];
+        assert!(!q.closed);
+        assert_eq!(&text[t.toks[q.close - 1].start..t.toks[q.close - 1].end], "صعب");
+        assert_eq!(l.sentences.len(), 2);
+        // A quotation opening its paragraph is continued quoting: it runs on.
+        let text = "\"We agree. We hope and we wait\nHe said.";
+        let t = tokenize(text);
+        let l = layout(&t);
         assert_eq!(l.sentences.len(), 2);
     }
 }

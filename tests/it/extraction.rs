@@ -340,3 +340,33 @@ fn a_relative_clause_does_not_hide_the_subject() {
     assert_eq!(e.actor.name, "Donald Trump");
     assert_eq!(e.claim.text, "Iran was cheating");
 }
+
+/// "…, as X said": a parenthetical after the claim; the claim is the clause
+/// before it. "as" meaning "because" introduces no such claim.
+#[test]
+fn a_parenthetical_as_x_said_takes_the_clause_before() {
+    let ev = extract("en", "2017-05-03", None, "The talks will resume in Geneva next week, as Lavrov said on Monday.");
+    let e = by_cue(&ev, "said");
+    assert_eq!(e.actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(e.claim.text, "The talks will resume in Geneva next week");
+    let ev = extract("ar", "2017-05-03", None, "وستستأنف المحادثات في جنيف الأسبوع المقبل، كما ذكر سيرغي لافروف.");
+    let e = by_cue(&ev, "ذكر");
+    assert_eq!(e.actor.id.as_deref(), Some("sergei-lavrov"));
+    assert_eq!(e.claim.text, "وستستأنف المحادثات في جنيف الأسبوع المقبل");
+    let ev = extract("en", "2017-05-03", None, "We were sad, as I truly believed the progress of these talks was real.");
+    assert!(ev.iter().all(|e| e.claim.text != "We were sad"), "{ev:#?}");
+}
+
+/// A quotation mark opened mid-paragraph and never closed is a stray mark: the
+/// quotation ends with its first sentence, and the narrative after it is not claim.
+#[test]
+fn a_stray_quotation_mark_does_not_swallow_the_paragraph() {
+    let ev = extract(
+        "ar",
+        "2015-08-04",
+        None,
+        "وقال كيري: «الاتفاق النووي لم يشتمل على أي تفاهمات جانبية. كما عقد الوزير الأمريكي اجتماعا مع لافروف.",
+    );
+    let e = by_cue(&ev, "وقال");
+    assert_eq!(e.claim.text, "الاتفاق النووي لم يشتمل على أي تفاهمات جانبية");
+}

@@ -202,6 +202,17 @@ impl Doc<'_> {
             }
         }
 
+        // "…, as Lavrov said." / «…، كما ذكر دبلوماسي»: a parenthetical after the
+        // claim, which is the clause before the comma.
+        if let Some(c) = self.as_reported_claim(cs, s, left_np, right_np, arabic) {
+            // Only when the cue closes its clause ("as police have said."): after
+            // "as I believed the progress…" a claim follows and "as" is "because".
+            if self.complement(k, s, clause_end).is_none() && !self.starts_clause(k) && clause_end <= k + 8 {
+                cand.claim = c;
+                return Some(cand);
+            }
+        }
+
         // A quotation before the cue is the claim when what follows the cue is only
         // context: '"We are close," Lavrov told reporters after talks with the envoy'.
         let quote_before = self.claim_before_cue(cs, s).filter(|c| c.2 && (right_np.is_some() || left_np.is_some()));
@@ -253,6 +264,30 @@ impl Doc<'_> {
             return None;
         }
         Some(cand)
+    }
+
+    /// The claim of a parenthetical "as X said": the clause from the sentence start
+    /// to the comma before the `as_reported` word (before the cue in Arabic, before
+    /// the subject in English).
+    fn as_reported_claim(
+        &self,
+        cs: usize,
+        s: &Sentence,
+        left_np: Option<(usize, usize)>,
+        right_np: Option<(usize, usize)>,
+        arabic: bool,
+    ) -> Option<(usize, usize)> {
+        let lead = match (arabic, left_np, right_np) {
+            (true, None, Some(_)) => cs,
+            (false, Some((a, _)), None) => a,
+            _ => return None,
+        };
+        let start = self.phrase_ending(&self.res.words.as_reported, lead, s.start)?;
+        if start < s.start + 3 || !self.is_punct(start - 1, ",،") {
+            return None;
+        }
+        let end = self.trim_end(s.start, start - 1);
+        (end > s.start + 1).then_some((s.start, end))
     }
 
     /// A channel quoting a named speaker: "X quoted Y as saying (that) …" and

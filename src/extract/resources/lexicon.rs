@@ -79,6 +79,10 @@ pub struct Words {
     /// Location prepositions: an entity right after one is a place, not a target.
     #[serde(default)]
     pub place_preps: Vec<String>,
+    /// Words that turn a cue after a comma into a parenthetical whose claim is
+    /// the clause before it: "…, as Lavrov said." / «…، كما ذكر دبلوماسي».
+    #[serde(default)]
+    pub as_reported: Vec<String>,
     /// Words that never open or close an actor phrase: particles, adverbs,
     /// prepositions with a pronoun («خلاله»), verbal nouns that head a cue's
     /// complement («ضرورة»), an indefinite article ("a phone").
@@ -215,6 +219,7 @@ pub struct WordSets {
     pub boilerplate: PhraseMatcher<()>,
     pub cue_blocker: PhraseMatcher<()>,
     pub place_prep: PhraseMatcher<()>,
+    pub as_reported: PhraseMatcher<()>,
     pub not_actor: PhraseMatcher<()>,
     pub not_actor_prefixes: Vec<String>,
     pub regime: PhraseMatcher<()>,
@@ -317,7 +322,8 @@ impl Resources {
                 ws.not_actor_prefixes.push(p);
             }
         }
-        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 13] = [
+        let lists: [(&Vec<String>, &mut PhraseMatcher<()>); 14] = [
+            (&w.as_reported, &mut ws.as_reported),
             (&w.not_actor, &mut ws.not_actor),
             (&w.directed, &mut ws.directed),
             (&w.complementizers, &mut ws.complementizer),
