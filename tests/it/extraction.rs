@@ -370,3 +370,34 @@ fn a_stray_quotation_mark_does_not_swallow_the_paragraph() {
     let e = by_cue(&ev, "وقال");
     assert_eq!(e.claim.text, "الاتفاق النووي لم يشتمل على أي تفاهمات جانبية");
 }
+
+/// "said he would not certify the deal, despite a finding that…": a clause
+/// opened by a subject pronoun is the claim, not the later "that" of a noun.
+#[test]
+fn a_complement_without_that_is_the_claim() {
+    let ev = extract(
+        "en",
+        "2017-10-14",
+        None,
+        "Trump said he would not certify the accord, despite a determination by inspectors that Tehran is meeting its terms.",
+    );
+    let e = by_cue(&ev, "said");
+    assert!(e.claim.text.starts_with("he would not certify the accord"), "{:?}", e.claim.text);
+    // "told him that": an object pronoun, the claim is the that-clause.
+    let ev = extract("en", "2017-10-14", None, "Lavrov told him that the talks would resume.");
+    assert_eq!(by_cue(&ev, "told").claim.text, "that the talks would resume");
+}
+
+/// "…, though she noted…": a concessive clause with its own subject and cue is
+/// a second statement, not part of the first claim.
+#[test]
+fn a_concessive_clause_is_a_second_statement() {
+    let ev = extract(
+        "en",
+        "2016-09-14",
+        None,
+        "Lynch said government work erases some barriers, even though she noted that private firms are changing.",
+    );
+    assert_eq!(by_cue(&ev, "said").claim.text, "government work erases some barriers");
+    assert_eq!(by_cue(&ev, "noted").claim.text, "that private firms are changing");
+}

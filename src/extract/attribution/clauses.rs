@@ -34,7 +34,9 @@ impl Doc<'_> {
                     if !conj && !joined && self.t.toks[i].script == Script::Latin {
                         if let Some((a, _)) = self.np_back(i, from) {
                             if a > from + 3 && self.joins_clauses(a - 1) {
-                                return a - 1;
+                                // "even though" joins as "though" does.
+                                let even = self.norm(a - 2) == "even" && matches!(self.norm(a - 1), "though" | "if");
+                                return if even { a - 2 } else { a - 1 };
                             }
                         }
                     }
@@ -75,12 +77,12 @@ impl Doc<'_> {
                 ))
     }
 
-    /// A comma, "and", "while", «فيما», «بينما»: what joins a second statement to the first.
+    /// A comma, "and", "while", "though", «فيما», «بينما»: what joins a second statement to the first.
     pub(super) fn joins_clauses(&self, i: usize) -> bool {
         self.is_punct(i, ",،;؛")
             || matches!(
                 self.norm(i),
-                "and" | "while" | "whereas" | "but" | "فيما" | "بينما" | "كما" | "وفيما" | "وبينما" | "حين"
+                "and" | "while" | "whereas" | "but" | "though" | "although" | "فيما" | "بينما" | "كما" | "وفيما" | "وبينما" | "حين"
             )
     }
 
@@ -131,6 +133,15 @@ impl Doc<'_> {
 
     /// A quotation, that-clause or colon starting the claim within reach of `k`.
     pub(super) fn complement(&self, k: usize, s: &Sentence, clause_end: usize) -> Option<(usize, usize, bool)> {
+        // "said he would not certify the deal, despite a finding that…": a clause
+        // opened by a subject pronoun is the claim (an English complement without
+        // "that"); a "that" further on belongs to a noun inside it.
+        if self.t.toks.get(k).is_some_and(|t| t.script == Script::Latin)
+            && matches!(self.norm(k), "he" | "she" | "they" | "we" | "i")
+            && !self.layout.in_quote(k)
+        {
+            return None;
+        }
         let limit = (k + MAX_COMPLEMENT_GAP).min(s.end);
         let mut i = k;
         let mut short_quote: Option<(usize, usize, bool)> = None;
