@@ -55,6 +55,15 @@ pub(super) struct Discourse {
 }
 
 impl Discourse {
+    /// Records that an anonymous source spoke in sentence `si`: the speaker a
+    /// carried cue after it continues, and that gives no event.
+    pub(super) fn remember_anonymous(&mut self, si: usize) {
+        let identity = Identity::anonymous();
+        self.sentence_actor = Some((si, identity.clone(), Resolution::Carried));
+        self.speakers.retain(|s| !s.identity.is_anonymous());
+        self.speakers.push(Speaker { identity, words: vec![], date: None });
+    }
+
     /// Records that `actor` spoke (with the words it was named by and the date of
     /// the statement): it becomes the most recent speaker.
     pub(super) fn remember(&mut self, d: &Doc, actor: &ResolvedActor, date: &EventDate) {
@@ -123,6 +132,9 @@ impl Extractor {
             }
             ActorSlot::Carried => {
                 last().map(|identity| ResolvedActor { identity, mention: None, resolution: Resolution::Carried })
+            }
+            ActorSlot::Anonymous => {
+                Some(ResolvedActor { identity: Identity::anonymous(), mention: None, resolution: Resolution::Carried })
             }
             ActorSlot::Phrase { start, end } => {
                 let reading: Reading = d.read_phrase(start, end);

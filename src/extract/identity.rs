@@ -57,6 +57,30 @@ pub struct Identity {
     pub roles: Vec<u16>,
 }
 
+/// The name of the anonymous speaker: not a word any text can hold.
+const ANONYMOUS: &str = "\u{0}anonymous";
+
+impl Identity {
+    /// An anonymous source as a speaker of the discourse. It is collective
+    /// («مصادر» agrees with «وأضافت» and «وأضافوا»), so that any carried
+    /// verb after it continues it, and it is never emitted.
+    pub fn anonymous() -> Identity {
+        Identity {
+            id: None,
+            name: ANONYMOUS.to_string(),
+            kind: EntityKind::Group,
+            country: None,
+            role: None,
+            gender: None,
+            roles: vec![],
+        }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.id.is_none() && self.name == ANONYMOUS
+    }
+}
+
 impl Doc<'_> {
     /// Reads the head of the phrase `[a, b)`.
     pub fn read_phrase(&self, a: usize, b: usize) -> Reading {

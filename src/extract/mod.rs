@@ -170,9 +170,18 @@ impl Extractor {
             if matches!(c.actor, ActorSlot::Carried) && d.t.toks[c.cue.0].script == text::Script::Latin {
                 continue;
             }
+            // An anonymous source gives no event, but «وأضاف» and ", adding" after it
+            // are still its words, not those of the speaker before it.
+            if c.actor == ActorSlot::Anonymous {
+                discourse.remember_anonymous(c.sentence);
+                continue;
+            }
             let Some(actor) = self.resolve_actor(scope, c, &discourse) else {
                 continue;
             };
+            if actor.identity.is_anonymous() {
+                continue;
+            }
             // A news outlet carrying a speaker's words is the channel, not a second actor:
             // "Lavrov said the talks were useful, TASS reported" is Lavrov's statement only.
             // An outlet's own account ("the ceasefire is holding, the Post reports") stays.
@@ -297,7 +306,9 @@ impl Extractor {
                     // The widest claim so far stands for all of them: checking it alone keeps this linear.
                     let nested = widest.is_some_and(|(a, b)| a <= c.cue.0 && c.cue.1 <= b);
                     if !nested {
-                        if widest.is_none_or(|(_, b)| c.claim.1 > b) {
+                        // A named statement inside an anonymous source's claim is the
+                        // event ("sources said Lavrov told Kerry…"): that claim nests nothing.
+                        if c.actor != ActorSlot::Anonymous && widest.is_none_or(|(_, b)| c.claim.1 > b) {
                             widest = Some(c.claim);
                         }
                         // Speakers listed one by one are one statement each.

@@ -353,7 +353,8 @@ fn a_parenthetical_as_x_said_takes_the_clause_before() {
     let e = by_cue(&ev, "ذكر");
     assert_eq!(e.actor.id.as_deref(), Some("sergei-lavrov"));
     assert_eq!(e.claim.text, "وستستأنف المحادثات في جنيف الأسبوع المقبل");
-    let ev = extract("en", "2017-05-03", None, "We were sad, as I truly believed the progress of these talks was real.");
+    let ev =
+        extract("en", "2017-05-03", None, "We were sad, as I truly believed the progress of these talks was real.");
     assert!(ev.iter().all(|e| e.claim.text != "We were sad"), "{ev:#?}");
 }
 

@@ -82,7 +82,18 @@ impl Doc<'_> {
         self.is_punct(i, ",،;؛")
             || matches!(
                 self.norm(i),
-                "and" | "while" | "whereas" | "but" | "though" | "although" | "فيما" | "بينما" | "كما" | "وفيما" | "وبينما" | "حين"
+                "and"
+                    | "while"
+                    | "whereas"
+                    | "but"
+                    | "though"
+                    | "although"
+                    | "فيما"
+                    | "بينما"
+                    | "كما"
+                    | "وفيما"
+                    | "وبينما"
+                    | "حين"
             )
     }
 

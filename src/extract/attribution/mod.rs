@@ -39,6 +39,9 @@ pub enum ActorSlot {
     Carried,
     /// A participle or gerund: the actor of the previous statement in the sentence.
     SameAsPrevious,
+    /// An anonymous source ("sources said", «وقال أحد المصادر»): no event, but
+    /// the speaker that «وأضاف» or ", adding" after it continues.
+    Anonymous,
 }
 
 /// One statement found in a sentence, before identities are resolved.
@@ -135,6 +138,7 @@ impl Doc<'_> {
         };
         let mut after = ce;
         let mut right_np = None;
+        let mut anonymous = false;
         let inverted_ok = arabic || (english_subject.is_none() && self.claim_before_cue(cs, s).is_some());
         if !participle && inverted_ok {
             if let Some((a, b)) = self.np_forward(ce, clause_end) {
@@ -147,9 +151,7 @@ impl Doc<'_> {
                         }
                     }
                 }
-                if self.phrase_end(&self.res.words.anonymous, a).is_some() {
-                    return None;
-                }
+                anonymous |= self.phrase_end(&self.res.words.anonymous, a).is_some();
                 right_np = Some((a, b));
                 after = b;
             }
@@ -164,12 +166,11 @@ impl Doc<'_> {
             english_subject
         };
         if let Some((a, _)) = left_np {
-            if self.phrase_end(&self.res.words.anonymous, a).is_some() {
-                return None;
-            }
+            anonymous |= self.phrase_end(&self.res.words.anonymous, a).is_some();
         }
 
         cand.actor = match (right_np, left_np) {
+            _ if anonymous => ActorSlot::Anonymous,
             (Some((a, b)), _) | (None, Some((a, b))) => ActorSlot::Phrase { start: a, end: b },
             (None, None) if participle || (previous_in_sentence && self.joined_to_previous(cs, s)) => {
                 ActorSlot::SameAsPrevious
