@@ -170,16 +170,14 @@ impl Extractor {
             if matches!(c.actor, ActorSlot::Carried) && d.t.toks[c.cue.0].script == text::Script::Latin {
                 continue;
             }
-            // An anonymous source gives no event, but «وأضاف» and ", adding" after it
-            // are still its words, not those of the speaker before it.
-            if c.actor == ActorSlot::Anonymous {
-                discourse.remember_anonymous(c.sentence);
-                continue;
-            }
             let Some(actor) = self.resolve_actor(scope, c, &discourse) else {
                 continue;
             };
+            // An anonymous source (named so, or carried from one) gives no event, but
+            // «وأضاف» and ", adding" after it are still its words, not those of the
+            // speaker before it.
             if actor.identity.is_anonymous() {
+                discourse.remember_anonymous(c.sentence);
                 continue;
             }
             // A news outlet carrying a speaker's words is the channel, not a second actor:
