@@ -267,7 +267,9 @@ mod tests {
 
     #[test]
     fn unclosed_quote_ends_with_its_paragraph() {
-        let text = "He said \"this never closes. Really\nNext line.";
+        // A quotation opening its paragraph (a quote continued in the next one);
+        // one opened mid-paragraph is a stray mark, tested below.
+        let text = "\"this never closes. Really\nNext line.";
         let t = tokenize(text);
         let l = layout(&t);
         assert_eq!(l.quotes.len(), 1);
